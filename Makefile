@@ -1,0 +1,25 @@
+# Top-level targets of the timekeeper_ns project; see README.md.
+.PHONY: all kernel check check-quick bench demo deps clean
+
+all: kernel
+
+deps:
+	harness/deps
+
+kernel: deps
+	harness/build-kernel
+
+check:
+	harness/check
+
+check-quick:
+	harness/check --quick
+
+bench:
+	@echo "no benchmarks yet"
+
+demo: kernel
+	harness/vm-run --timeout 120 -- harness/demo-guest
+
+clean:
+	rm -rf build

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the timekeeper_ns selftests.
+ */
+#ifndef TKNS_H
+#define TKNS_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#define NSEC_PER_SEC	1000000000LL
+
+static inline int64_t ts_ns(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * NSEC_PER_SEC + ts->tv_nsec;
+}
+
+static inline int64_t clock_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	if (clock_gettime(clk, &ts))
+		return -1;
+	return ts_ns(&ts);
+}
+
+/*
+ * The distance between CLOCK_REALTIME and CLOCK_MONOTONIC: it stays put
+ * unless somebody steps the realtime clock (or slews it, by far less than
+ * the tolerance the tests use).
+ */
+static inline int64_t realtime_offset_ns(void)
+{
+	int64_t mono = clock_ns(CLOCK_MONOTONIC);
+	int64_t real = clock_ns(CLOCK_REALTIME);
+	int64_t mono2 = clock_ns(CLOCK_MONOTONIC);
+
+	return real - (mono + (mono2 - mono) / 2);
+}
+
+/* Allowed drift of realtime_offset_ns() across a test step: 50 ms. */
+#define TKNS_STEP_TOLERANCE_NS	(50 * 1000 * 1000LL)
+
+static inline bool realtime_unchanged_since(int64_t before)
+{
+	int64_t d = realtime_offset_ns() - before;
+
+	return d > -TKNS_STEP_TOLERANCE_NS && d < TKNS_STEP_TOLERANCE_NS;
+}
+
+/* Run a call that must fail: true when it returned -1 with errno @want. */
+#define FAILS_WITH(call, want)	((call) == -1 && errno == (want))
+
+#endif /* TKNS_H */
