@@ -1,0 +1,27 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# in_timens.sh TEST [ARGS...]: run TEST in a new time namespace and check
+# that the clocks of the namespace it was started from did not change:
+# CLOCK_REALTIME (to 50 ms), the TAI offset, the timezone and the NTP
+# frequency, status and tick. Exit: the test's status, 1 if it changed
+# the outer clocks, 4 (skip) without time namespaces.
+here=$(cd "$(dirname "$0")" && pwd)
+[ -e /proc/self/ns/time ] || exit 4
+
+before=$("$here/host_clock_state") || exit 1
+unshare --time --fork -- "$@"
+rc=$?
+after=$("$here/host_clock_state") || exit 1
+
+set -- $before
+b_off=$1 b_rest="$2 $3 $4 $5 $6"
+set -- $after
+a_off=$1 a_rest="$2 $3 $4 $5 $6"
+d=$((a_off - b_off))
+if [ "$d" -gt 50 ] || [ "$d" -lt -50 ] || [ "$b_rest" != "$a_rest" ]; then
+	echo "in_timens: the outer clocks changed: before '$before', after '$after'"
+	exit 1
+fi
+echo "in_timens: outer clocks unchanged ($before)"
+exit $rc
