@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A timekeeper per time namespace.
+ *
+ * Every time namespace other than the initial one owns a struct
+ * timekeeper_ns: its CLOCK_REALTIME, its CLOCK_TAI offset and its
+ * timezone. A task with CAP_SYS_TIME in the user namespace owning the
+ * time namespace sets them (settimeofday, clock_settime, adjtimex with
+ * ADJ_SETOFFSET or ADJ_TAI) without moving the clocks of the host or of
+ * any other namespace.
+ *
+ * A new namespace follows the host: its CLOCK_REALTIME is the host's,
+ * shifted by the offset its owner set (none at first), so it runs at the
+ * host's NTP-disciplined frequency and moves with every host step and
+ * leap second; its TAI offset is the host's, shifted likewise. A
+ * namespace is created with the clocks of the namespace it was created
+ * from, so nothing jumps at unshare(CLONE_NEWTIME).
+ *
+ * Following the host is exact and costs nothing per tick: there is no
+ * per-namespace work in the tick or in timekeeping_update(), a read is
+ * the host read plus an offset taken under the namespace's seqcount, and
+ * the vDSO applies the same offsets from the namespace's vvar page.
+ *
+ * Locking:
+ *   tkns->lock (raw spinlock, irq-safe) serialises writers of the state;
+ *   tkns->seq (seqcount associated with tkns->lock) lets readers take
+ *   a consistent snapshot without the lock. The vvar page copy is
+ *   written under tkns->lock, inside vdata->offs_seq, which the vDSO
+ *   retries on. Nothing else nests inside tkns->lock; the host's
+ *   timekeeping locks are never taken while it is held.
+ */
+
+#include <linux/capability.h>
+#include <linux/slab.h>
+#include <linux/time_namespace.h>
+#include <linux/timekeeper_ns.h>
+#include <linux/timekeeping.h>
+#include <linux/user_namespace.h>
+#include <vdso/datapage.h>
+
+#include "timekeeping_internal.h"
+
+/**
+ * struct timekeeper_ns - the clocks a time namespace owns
+ * @seq:	 lets readers snapshot @real_offset, @tai_adjust and @tz
+ * @lock:	 serialises writers
+ * @real_offset: namespace CLOCK_REALTIME minus host CLOCK_REALTIME
+ * @tai_adjust:	 namespace TAI offset minus host TAI offset, in seconds
+ * @tz:		 the namespace's timezone (settimeofday/gettimeofday)
+ * @vdata:	 the namespace's vvar page, once a task entered it
+ */
+struct timekeeper_ns {
+	seqcount_raw_spinlock_t	seq;
+	raw_spinlock_t		lock;
+	ktime_t			real_offset;
+	s32			tai_adjust;
+	struct timezone		tz;
+	struct vdso_data	*vdata;
+};
+
+struct tkns_snapshot {
+	ktime_t		real_offset;
+	s32		tai_adjust;
+	struct timezone	tz;
+};
+
+static void tkns_read(struct timekeeper_ns *tkns, struct tkns_snapshot *snap)
+{
+	unsigned int seq;
+
+	do {
+		seq = read_seqcount_begin(&tkns->seq);
+		snap->real_offset = tkns->real_offset;
+		snap->tai_adjust = tkns->tai_adjust;
+		snap->tz = tkns->tz;
+	} while (read_seqcount_retry(&tkns->seq, seq));
+}
+
+static struct timens_offset tkns_vdso_offset(ktime_t off)
+{
+	struct timens_offset o;
+	s32 rem;
+
+	o.sec = div_s64_rem(off, NSEC_PER_SEC, &rem);
+	if (rem < 0) {
+		o.sec--;
+		rem += NSEC_PER_SEC;
+	}
+	o.nsec = rem;
+	return o;
+}
+
+/* Copy the state into the vvar page; tkns->lock held. */
+static void tkns_publish_vdso(struct timekeeper_ns *tkns)
+{
+	struct vdso_data *vd = tkns->vdata;
+	struct timens_offset real, tai;
+
+	if (!vd)
+		return;
+
+	real = tkns_vdso_offset(tkns->real_offset);
+	tai = tkns_vdso_offset(ktime_add(tkns->real_offset,
+					 ktime_set(tkns->tai_adjust, 0)));
+
+	WRITE_ONCE(vd->offs_seq, vd->offs_seq + 1);
+	smp_wmb();
+	vd->offset[CLOCK_REALTIME] = real;
+	vd->offset[CLOCK_REALTIME_COARSE] = real;
+	vd->offset[CLOCK_TAI] = tai;
+	vd->tz_minuteswest = tkns->tz.tz_minuteswest;
+	vd->tz_dsttime = tkns->tz.tz_dsttime;
+	smp_wmb();
+	WRITE_ONCE(vd->offs_seq, vd->offs_seq + 1);
+}
+
+/**
+ * timekeeper_ns_init - Give a new time namespace its clocks
+ * @ns:		the new namespace
+ * @parent:	the namespace it is created from
+ *
+ * @ns starts with the clocks @parent has now.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int timekeeper_ns_init(struct time_namespace *ns, struct time_namespace *parent)
+{
+	struct timekeeper_ns *tkns;
+	struct tkns_snapshot snap = { .tz = sys_tz };
+
+	tkns = kzalloc(sizeof(*tkns), GFP_KERNEL_ACCOUNT);
+	if (!tkns)
+		return -ENOMEM;
+
+	if (parent->tkns)
+		tkns_read(parent->tkns, &snap);
+
+	raw_spin_lock_init(&tkns->lock);
+	seqcount_raw_spinlock_init(&tkns->seq, &tkns->lock);
+	tkns->real_offset = snap.real_offset;
+	tkns->tai_adjust = snap.tai_adjust;
+	tkns->tz = snap.tz;
+	ns->tkns = tkns;
+	return 0;
+}
+
+/**
+ * timekeeper_ns_free - Free the clocks of a time namespace
+ * @ns:		the namespace being freed
+ */
+void timekeeper_ns_free(struct time_namespace *ns)
+{
+	kfree(ns->tkns);
+	ns->tkns = NULL;
+}
+
+/**
+ * timekeeper_ns_setup_vdso - Let the vDSO of a time namespace see its clocks
+ * @ns:		the namespace
+ * @vdata:	its vvar page, being set up for the first task entering @ns
+ *
+ * From now on every change of the namespace's clocks is copied there.
+ */
+void timekeeper_ns_setup_vdso(struct time_namespace *ns, struct vdso_data *vdata)
+{
+	struct timekeeper_ns *tkns = ns->tkns;
+	unsigned long flags;
+
+	if (!tkns)
+		return;
+
+	raw_spin_lock_irqsave(&tkns->lock, flags);
+	tkns->vdata = vdata;
+	tkns_publish_vdso(tkns);
+	raw_spin_unlock_irqrestore(&tkns->lock, flags);
+}
+
+/**
+ * timekeeper_ns_get_real_ts64 - CLOCK_REALTIME of a time namespace
+ * @ns:		the namespace
+ * @ts:		where to store the time
+ */
+void timekeeper_ns_get_real_ts64(struct time_namespace *ns, struct timespec64 *ts)
+{
+	struct tkns_snapshot snap;
+
+	tkns_read(ns->tkns, &snap);
+	*ts = ktime_to_timespec64(ktime_add(ktime_get_real(), snap.real_offset));
+}
+
+/**
+ * timekeeper_ns_get_coarse_real_ts64 - CLOCK_REALTIME_COARSE of a time namespace
+ * @ns:		the namespace
+ * @ts:		where to store the time
+ */
+void timekeeper_ns_get_coarse_real_ts64(struct time_namespace *ns, struct timespec64 *ts)
+{
+	struct tkns_snapshot snap;
+
+	tkns_read(ns->tkns, &snap);
+	*ts = ktime_to_timespec64(ktime_add(ktime_get_coarse_real(), snap.real_offset));
+}
+
+/**
+ * timekeeper_ns_get_clocktai_ts64 - CLOCK_TAI of a time namespace
+ * @ns:		the namespace
+ * @ts:		where to store the time
+ */
+void timekeeper_ns_get_clocktai_ts64(struct time_namespace *ns, struct timespec64 *ts)
+{
+	struct tkns_snapshot snap;
+	ktime_t t;
+
+	tkns_read(ns->tkns, &snap);
+	t = ktime_add(ktime_get_clocktai(), snap.real_offset);
+	*ts = ktime_to_timespec64(ktime_add(t, ktime_set(snap.tai_adjust, 0)));
+}
+
+/**
+ * timekeeper_ns_get_timezone - The timezone of a time namespace
+ * @ns:		the namespace
+ * @tz:		where to store it
+ */
+void timekeeper_ns_get_timezone(struct time_namespace *ns, struct timezone *tz)
+{
+	struct tkns_snapshot snap;
+
+	tkns_read(ns->tkns, &snap);
+	*tz = snap.tz;
+}
+
+/**
+ * timekeeper_ns_get_boottime64 - The realtime at which a time namespace booted
+ * @ns:		the namespace
+ * @ts:		where to store it
+ *
+ * Its CLOCK_REALTIME minus its CLOCK_BOOTTIME, as /proc/stat reports it.
+ */
+void timekeeper_ns_get_boottime64(struct time_namespace *ns, struct timespec64 *ts)
+{
+	struct tkns_snapshot snap;
+
+	tkns_read(ns->tkns, &snap);
+	getboottime64(ts);
+	*ts = timespec64_sub(*ts, ns->offsets.boottime);
+	*ts = timespec64_add(*ts, ktime_to_timespec64(snap.real_offset));
+}
+
+static bool tkns_capable(struct time_namespace *ns)
+{
+	return ns_capable(ns->user_ns, CAP_SYS_TIME);
+}
+
+/*
+ * Set the namespace's CLOCK_REALTIME to @tv; or step it by @delta when
+ * @tv is NULL. The checks are the host's: do_settimeofday64() and
+ * timekeeping_inject_offset().
+ */
+static int tkns_set_real(struct timekeeper_ns *tkns, struct time_namespace *ns,
+			 const struct timespec64 *tv, const struct timespec64 *delta)
+{
+	struct timespec64 now, mono, target;
+	unsigned long flags;
+	int ret = 0;
+
+	raw_spin_lock_irqsave(&tkns->lock, flags);
+	now = ktime_to_timespec64(ktime_add(ktime_get_real(), tkns->real_offset));
+	if (tv) {
+		target = *tv;
+	} else {
+		ktime_get_ts64(&mono);
+		mono = timespec64_add(mono, ns->offsets.monotonic);
+		target = timespec64_add(now, *delta);
+		/* The host refuses a step to before its monotonic time. */
+		if (timespec64_compare(&target, &mono) < 0 ||
+		    !timespec64_valid_settod(&target)) {
+			ret = -EINVAL;
+			goto out;
+		}
+	}
+
+	write_seqcount_begin(&tkns->seq);
+	tkns->real_offset = ktime_add(tkns->real_offset,
+				      timespec64_to_ktime(timespec64_sub(target, now)));
+	tkns_publish_vdso(tkns);
+	write_seqcount_end(&tkns->seq);
+out:
+	raw_spin_unlock_irqrestore(&tkns->lock, flags);
+	return ret;
+}
+
+/**
+ * timekeeper_ns_settimeofday64 - settimeofday() in a time namespace
+ * @ns:		the namespace of the caller
+ * @tv:		the new CLOCK_REALTIME, or NULL
+ * @tz:		the new timezone, or NULL
+ *
+ * The namespace counterpart of do_sys_settimeofday64(), with the same
+ * checks in the same order. The host's clocks, its timezone and the RTC
+ * are never touched.
+ *
+ * Return: 0; -EINVAL for an invalid time or timezone; -EPERM without
+ * CAP_SYS_TIME in the user namespace owning @ns.
+ */
+int timekeeper_ns_settimeofday64(struct time_namespace *ns, const struct timespec64 *tv,
+				 const struct timezone *tz)
+{
+	struct timekeeper_ns *tkns = ns->tkns;
+	unsigned long flags;
+	int ret;
+
+	if (tv && !timespec64_valid_settod(tv))
+		return -EINVAL;
+	if (!tkns_capable(ns))
+		return -EPERM;
+
+	if (tz) {
+		if (tz->tz_minuteswest > 15 * 60 || tz->tz_minuteswest < -15 * 60)
+			return -EINVAL;
+		raw_spin_lock_irqsave(&tkns->lock, flags);
+		write_seqcount_begin(&tkns->seq);
+		tkns->tz = *tz;
+		tkns_publish_vdso(tkns);
+		write_seqcount_end(&tkns->seq);
+		raw_spin_unlock_irqrestore(&tkns->lock, flags);
+	}
+	if (tv) {
+		ret = tkns_set_real(tkns, ns, tv, NULL);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* What a namespace that follows the host can do with adjtimex(). */
+#define TKNS_ADJ_MODES	(ADJ_SETOFFSET | ADJ_TAI | ADJ_NANO | ADJ_MICRO)
+#define TKNS_MAX_TAI_OFFSET	100000
+
+/**
+ * timekeeper_ns_adjtimex - adjtimex() and clock_adjtime(CLOCK_REALTIME) in a namespace
+ * @ns:		the namespace of the caller
+ * @txc:	the request, updated with the result as by do_adjtimex()
+ *
+ * A namespace that follows the host can be stepped (ADJ_SETOFFSET) and
+ * can have its own TAI offset (ADJ_TAI). The NTP state it reports is the
+ * host's, which disciplines it, with the namespace's time and TAI offset.
+ * Requests to steer its frequency or phase need an NTP state of its own
+ * and are refused with -EOPNOTSUPP, after the host's own checks, so that
+ * the host is never steered from inside a namespace.
+ *
+ * Return: the clock state as do_adjtimex() returns it, or a negative errno.
+ */
+int timekeeper_ns_adjtimex(struct time_namespace *ns, struct __kernel_timex *txc)
+{
+	struct timekeeper_ns *tkns = ns->tkns;
+	struct __kernel_timex host = {};
+	struct tkns_snapshot snap;
+	struct timespec64 ts;
+	unsigned long flags;
+	int ret;
+
+	ret = timekeeping_validate_timex(txc, ns->user_ns);
+	if (ret)
+		return ret;
+	if (txc->modes & ADJ_ADJTIME) {
+		if (!(txc->modes & ADJ_OFFSET_READONLY))
+			return -EOPNOTSUPP;
+	} else if (txc->modes & ~TKNS_ADJ_MODES) {
+		return -EOPNOTSUPP;
+	}
+
+	if (txc->modes & ADJ_SETOFFSET) {
+		ts.tv_sec = txc->time.tv_sec;
+		ts.tv_nsec = txc->time.tv_usec;
+		if (!(txc->modes & ADJ_NANO))
+			ts.tv_nsec *= NSEC_PER_USEC;
+		ret = tkns_set_real(tkns, ns, NULL, &ts);
+		if (ret)
+			return ret;
+	}
+
+	/* The host's NTP state, read only. */
+	host.modes = txc->modes & ADJ_ADJTIME ?
+		     ADJ_ADJTIME | ADJ_OFFSET_SINGLESHOT | ADJ_OFFSET_READONLY : 0;
+	ret = do_adjtimex(&host);
+	if (ret < 0)
+		return ret;
+
+	raw_spin_lock_irqsave(&tkns->lock, flags);
+	if ((txc->modes & ADJ_TAI) && txc->constant >= 0 &&
+	    txc->constant <= TKNS_MAX_TAI_OFFSET) {
+		write_seqcount_begin(&tkns->seq);
+		tkns->tai_adjust = (s32)txc->constant - host.tai;
+		tkns_publish_vdso(tkns);
+		write_seqcount_end(&tkns->seq);
+	}
+	raw_spin_unlock_irqrestore(&tkns->lock, flags);
+
+	tkns_read(tkns, &snap);
+	host.modes = txc->modes;
+	host.tai += snap.tai_adjust;
+	timekeeper_ns_get_real_ts64(ns, &ts);
+	host.time.tv_sec = ts.tv_sec;
+	host.time.tv_usec = ts.tv_nsec;
+	if (!(host.status & STA_NANO))
+		host.time.tv_usec /= NSEC_PER_USEC;
+	*txc = host;
+	return ret;
+}
+
+/**
+ * timekeeper_ns_to_host - Convert an absolute time of a namespace clock to host time
+ * @ns:		the namespace whose clock @tim is on
+ * @clockid:	CLOCK_REALTIME, CLOCK_REALTIME_ALARM or CLOCK_TAI
+ * @tim:	absolute expiry time on that clock of @ns
+ *
+ * For arming timers, which run on the host's clock bases.
+ *
+ * Return: @tim on the host's clock of the same id; clamped to [0, KTIME_MAX].
+ */
+ktime_t timekeeper_ns_to_host(struct time_namespace *ns, clockid_t clockid, ktime_t tim)
+{
+	struct tkns_snapshot snap;
+	ktime_t offset;
+
+	tkns_read(ns->tkns, &snap);
+	offset = snap.real_offset;
+	if (clockid == CLOCK_TAI)
+		offset = ktime_add(offset, ktime_set(snap.tai_adjust, 0));
+
+	if (offset > 0 && tim < offset)
+		return 0;
+	tim = ktime_sub(tim, offset);
+	if (tim < 0)
+		return offset > 0 ? 0 : KTIME_MAX;
+	return tim;
+}

@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * CLOCK_REALTIME, CLOCK_TAI and the timezone of a time namespace: set
+ * inside it, read back through the vDSO and the syscalls, inherited by
+ * namespaces created from it, and never seen by the host or a sibling.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <grp.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/timex.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../kselftest.h"
+#include "tkns.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME	0x00000080
+#endif
+#ifndef ADJ_SETOFFSET
+#define ADJ_SETOFFSET	0x0100
+#endif
+
+/* 2016-12-31T23:59:50Z: ten seconds before the last leap second */
+#define LEAP_EVE	1483228790LL
+/* Reads of one clock through different paths agree within 5 ms. */
+#define AGREE_NS	(5 * 1000 * 1000LL)
+#define NOBODY		65534
+
+#define CHECK(cond, ...) do {						\
+	if (!(cond)) {							\
+		ksft_print_msg(__VA_ARGS__);				\
+		return 1;						\
+	}								\
+} while (0)
+
+static int64_t sys_clock_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	syscall(SYS_clock_gettime, clk, &ts);
+	return ts_ns(&ts);
+}
+
+static int64_t llabs64(int64_t v)
+{
+	return v < 0 ? -v : v;
+}
+
+static int wait_child(pid_t pid)
+{
+	int status;
+
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return 1;
+	return !WIFEXITED(status) || WEXITSTATUS(status);
+}
+
+/*
+ * Run @fn in a child, in a new time namespace if @newns (unshare() puts
+ * only the children of the caller there, so a grandchild runs @fn).
+ * Returns 0 if it passed.
+ */
+static int run(int (*fn)(void), bool newns)
+{
+	pid_t pid = fork();
+
+	if (!pid) {
+		if (!newns)
+			_exit(fn());
+		if (unshare(CLONE_NEWTIME)) {
+			ksft_print_msg("unshare(CLONE_NEWTIME): %s\n", strerror(errno));
+			_exit(1);
+		}
+		pid = fork();
+		if (!pid)
+			_exit(fn());
+		_exit(wait_child(pid));
+	}
+	return wait_child(pid);
+}
+
+static int set_leap_eve(void)
+{
+	struct timespec ts = { .tv_sec = LEAP_EVE };
+
+	CHECK(!clock_settime(CLOCK_REALTIME, &ts), "clock_settime: %s\n", strerror(errno));
+	return 0;
+}
+
+/* Set REALTIME; read it back through the vDSO and the syscalls. */
+static int settime_readback(void)
+{
+	int64_t mono0 = clock_ns(CLOCK_MONOTONIC), mono1, vdso, sys, tod;
+	struct timeval tv;
+	time_t t;
+
+	if (set_leap_eve())
+		return 1;
+	vdso = clock_ns(CLOCK_REALTIME);
+	sys = sys_clock_ns(CLOCK_REALTIME);
+	gettimeofday(&tv, NULL);
+	tod = tv.tv_sec * NSEC_PER_SEC + tv.tv_usec * 1000LL;
+	t = time(NULL);
+	mono1 = clock_ns(CLOCK_MONOTONIC);
+
+	CHECK(llabs64(vdso - LEAP_EVE * NSEC_PER_SEC) < AGREE_NS,
+	      "vDSO clock_gettime: %lld ns off\n", (long long)(vdso - LEAP_EVE * NSEC_PER_SEC));
+	CHECK(llabs64(sys - LEAP_EVE * NSEC_PER_SEC) < AGREE_NS,
+	      "syscall clock_gettime: %lld ns off\n", (long long)(sys - LEAP_EVE * NSEC_PER_SEC));
+	CHECK(llabs64(tod - LEAP_EVE * NSEC_PER_SEC) < AGREE_NS,
+	      "gettimeofday: %lld ns off\n", (long long)(tod - LEAP_EVE * NSEC_PER_SEC));
+	/* time() is CLOCK_REALTIME_COARSE: up to a tick behind */
+	CHECK(t >= LEAP_EVE - 1 && t <= LEAP_EVE + 1, "time(): %lld\n", (long long)t);
+	t = syscall(SYS_time, NULL);
+	CHECK(t >= LEAP_EVE - 1 && t <= LEAP_EVE + 1, "time syscall: %lld\n", (long long)t);
+	/* A REALTIME step never moves CLOCK_MONOTONIC. */
+	CHECK(mono1 >= mono0 && mono1 - mono0 < 1000 * 1000 * 1000LL,
+	      "CLOCK_MONOTONIC moved by %lld ns\n", (long long)(mono1 - mono0));
+	return 0;
+}
+
+static int reads_host_clock(void)
+{
+	int64_t d = clock_ns(CLOCK_REALTIME) - sys_clock_ns(CLOCK_REALTIME);
+
+	CHECK(llabs64(d) < AGREE_NS, "vDSO and syscall disagree by %lld\n", (long long)d);
+	CHECK(clock_ns(CLOCK_REALTIME) / NSEC_PER_SEC > LEAP_EVE + 86400 * 365,
+	      "sees the other namespace's 2016\n");
+	return 0;
+}
+
+static int set_2030(void)
+{
+	struct timespec ts = { .tv_sec = 1893456000 };
+
+	CHECK(!clock_settime(CLOCK_REALTIME, &ts), "clock_settime: %s\n", strerror(errno));
+	CHECK(clock_ns(CLOCK_REALTIME) / NSEC_PER_SEC - 1893456000 < 2, "2030 not set\n");
+	return 0;
+}
+
+/* A namespace nested in one whose clock was set sets its own clock. */
+static int nested_sets_own(void)
+{
+	if (set_leap_eve())
+		return 1;
+	CHECK(!run(set_2030, true), "nested namespace could not set its clock\n");
+	CHECK(llabs64(clock_ns(CLOCK_REALTIME) - LEAP_EVE * NSEC_PER_SEC) < 5 * NSEC_PER_SEC,
+	      "the nested namespace moved its parent's clock\n");
+	return 0;
+}
+
+static int inherit_check(void)
+{
+	int64_t now = clock_ns(CLOCK_REALTIME);
+
+	CHECK(llabs64(now - LEAP_EVE * NSEC_PER_SEC) < 2 * NSEC_PER_SEC,
+	      "child namespace at %lld, not at the parent's clock\n", (long long)(now / NSEC_PER_SEC));
+	return 0;
+}
+
+static int nested_inherits_clock(void)
+{
+	if (set_leap_eve())
+		return 1;
+	return run(inherit_check, true);
+}
+
+/* ADJ_TAI and ADJ_SETOFFSET act on the namespace. */
+static int tai_and_setoffset(void)
+{
+	struct timex tx = { .modes = ADJ_TAI, .constant = 37 };
+	int64_t real, tai, before;
+
+	CHECK(adjtimex(&tx) >= 0, "ADJ_TAI: %s\n", strerror(errno));
+	memset(&tx, 0, sizeof(tx));
+	CHECK(adjtimex(&tx) >= 0 && tx.tai == 37, "adjtimex reports TAI offset %d\n", tx.tai);
+	real = clock_ns(CLOCK_REALTIME);
+	tai = clock_ns(CLOCK_TAI);
+	CHECK(llabs64(tai - real - 37 * NSEC_PER_SEC) < AGREE_NS, "vDSO TAI - UTC = %lld ns\n",
+	      (long long)(tai - real));
+	real = sys_clock_ns(CLOCK_REALTIME);
+	tai = sys_clock_ns(CLOCK_TAI);
+	CHECK(llabs64(tai - real - 37 * NSEC_PER_SEC) < AGREE_NS, "syscall TAI - UTC = %lld ns\n",
+	      (long long)(tai - real));
+
+	before = clock_ns(CLOCK_REALTIME);
+	memset(&tx, 0, sizeof(tx));
+	tx.modes = ADJ_SETOFFSET;
+	tx.time.tv_sec = -3600;
+	CHECK(adjtimex(&tx) >= 0, "ADJ_SETOFFSET: %s\n", strerror(errno));
+	CHECK(llabs64(clock_ns(CLOCK_REALTIME) - before + 3600 * NSEC_PER_SEC) < AGREE_NS,
+	      "ADJ_SETOFFSET -3600 s did not step the clock\n");
+	return 0;
+}
+
+static int host_tai_offset(void)
+{
+	struct timex tx = { 0 };
+
+	adjtimex(&tx);
+	return tx.tai;
+}
+
+/* settimeofday(NULL, tz) sets the namespace's timezone. */
+static int timezone_per_ns(void)
+{
+	struct timezone tz = { .tz_minuteswest = -330, .tz_dsttime = 0 }, got;
+	struct timeval tv;
+
+	CHECK(!settimeofday(NULL, &tz), "settimeofday(tz): %s\n", strerror(errno));
+	memset(&got, 0, sizeof(got));
+	gettimeofday(&tv, &got);
+	CHECK(got.tz_minuteswest == -330, "vDSO gettimeofday tz %d\n", got.tz_minuteswest);
+	memset(&got, 0, sizeof(got));
+	syscall(SYS_gettimeofday, &tv, &got);
+	CHECK(got.tz_minuteswest == -330, "syscall gettimeofday tz %d\n", got.tz_minuteswest);
+	return 0;
+}
+
+static int host_timezone(void)
+{
+	struct timezone got;
+	struct timeval tv;
+
+	syscall(SYS_gettimeofday, &tv, &got);
+	return got.tz_minuteswest;
+}
+
+static int drop_to_nobody(void)
+{
+	return setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+	       setresuid(NOBODY, NOBODY, NOBODY);
+}
+
+/* An unprivileged user sets the clock of a time namespace it owns. */
+static int owner_sets(void)
+{
+	CHECK(!drop_to_nobody(), "drop privileges\n");
+	CHECK(!unshare(CLONE_NEWUSER | CLONE_NEWTIME), "unshare: %s\n", strerror(errno));
+	return run(settime_readback, false);
+}
+
+/* Without CAP_SYS_TIME in the owning user namespace: EPERM. */
+static int nonowner_eperm(void)
+{
+	struct timespec ts = { .tv_sec = LEAP_EVE };
+	struct timex tx = { .modes = ADJ_SETOFFSET };
+
+	CHECK(!drop_to_nobody(), "drop privileges\n");
+	CHECK(FAILS_WITH(clock_settime(CLOCK_REALTIME, &ts), EPERM), "clock_settime: %s\n",
+	      strerror(errno));
+	tx.time.tv_sec = 1;
+	CHECK(FAILS_WITH(adjtimex(&tx), EPERM), "adjtimex: %s\n", strerror(errno));
+	return reads_host_clock();
+}
+
+static int noop(void)
+{
+	return 0;
+}
+
+/*
+ * Create and destroy 1,000 time namespaces, each of which sets its clock,
+ * with at most 20 allowed to exist at once: a namespace that is not freed
+ * makes unshare() fail with ENOSPC after 20.
+ */
+static int many_namespaces(void)
+{
+	const char *limit = "/proc/sys/user/max_time_namespaces";
+	char old[32] = "";
+	FILE *f;
+	int i, ret = 0;
+
+	f = fopen(limit, "r+");
+	CHECK(f && fgets(old, sizeof(old), f), "%s: %s\n", limit, strerror(errno));
+	rewind(f);
+	fprintf(f, "20\n");
+	fclose(f);
+
+	for (i = 0; i < 1000 && !ret; i++)
+		ret = run(i % 2 ? set_leap_eve : noop, true);
+
+	f = fopen(limit, "w");
+	if (f) {
+		fputs(old, f);
+		fclose(f);
+	}
+	CHECK(!ret, "namespace %d could not be created\n", i);
+	return 0;
+}
+
+int main(void)
+{
+	int64_t host_before;
+	int host_tai, host_tz;
+
+	ksft_print_header();
+	if (geteuid())
+		ksft_exit_skip("needs root\n");
+	if (access("/proc/self/ns/time", F_OK))
+		ksft_exit_skip("no time namespaces\n");
+	ksft_set_plan(10);
+
+	host_before = realtime_offset_ns();
+	host_tai = host_tai_offset();
+	host_tz = host_timezone();
+
+	ksft_test_result(!run(settime_readback, true),
+			 "set REALTIME in a namespace, read it back via vDSO and syscalls\n");
+	ksft_test_result(!run(reads_host_clock, true), "a sibling namespace reads the host clock\n");
+	ksft_test_result(!run(nested_inherits_clock, true),
+			 "a namespace created from a namespace inherits its clock\n");
+	ksft_test_result(!run(nested_sets_own, true),
+			 "a nested namespace sets its own clock, its parent's stays\n");
+	ksft_test_result(!run(tai_and_setoffset, true), "ADJ_TAI and ADJ_SETOFFSET per namespace\n");
+	ksft_test_result(!run(timezone_per_ns, true), "timezone per namespace\n");
+	ksft_test_result(!run(owner_sets, false),
+			 "an unprivileged owner sets its namespace's clock\n");
+	ksft_test_result(!run(nonowner_eperm, true), "a non-owner gets EPERM\n");
+
+	ksft_test_result(!many_namespaces(), "1000 namespaces created and freed\n");
+	ksft_test_result(realtime_unchanged_since(host_before) &&
+			 host_tai_offset() == host_tai && host_timezone() == host_tz,
+			 "host CLOCK_REALTIME, TAI offset and timezone unchanged\n");
+	ksft_finished();
+}
