@@ -103,6 +103,7 @@ static void tkns_publish_vdso(struct timekeeper_ns *tkns)
 	tai = tkns_vdso_offset(ktime_add(tkns->real_offset,
 					 ktime_set(tkns->tai_adjust, 0)));
 
+	/* Odd: readers retry. Pairs with the smp_rmb()s in vdso_timens_offset(). */
 	WRITE_ONCE(vd->offs_seq, vd->offs_seq + 1);
 	smp_wmb();
 	vd->offset[CLOCK_REALTIME] = real;
@@ -110,6 +111,7 @@ static void tkns_publish_vdso(struct timekeeper_ns *tkns)
 	vd->offset[CLOCK_TAI] = tai;
 	vd->tz_minuteswest = tkns->tz.tz_minuteswest;
 	vd->tz_dsttime = tkns->tz.tz_dsttime;
+	/* The new values before the even count that validates them. */
 	smp_wmb();
 	WRITE_ONCE(vd->offs_seq, vd->offs_seq + 1);
 }

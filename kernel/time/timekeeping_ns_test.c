@@ -208,6 +208,7 @@ static struct kunit_suite timekeeper_ns_suite = {
 	.name = "timekeeper_ns",
 	.test_cases = timekeeper_ns_cases,
 };
+
 kunit_test_suite(timekeeper_ns_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the per time namespace timekeeper");

@@ -6,11 +6,15 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <linux/rtc.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/timex.h>
@@ -34,12 +38,19 @@
 #define AGREE_NS	(5 * 1000 * 1000LL)
 #define NOBODY		65534
 
-#define CHECK(cond, ...) do {						\
-	if (!(cond)) {							\
-		ksft_print_msg(__VA_ARGS__);				\
-		return 1;						\
-	}								\
-} while (0)
+/* Print the message unless @cond holds; return @cond. */
+static bool check(bool cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!cond) {
+		va_start(ap, fmt);
+		printf("# ");
+		vprintf(fmt, ap);
+		va_end(ap);
+	}
+	return cond;
+}
 
 static int64_t sys_clock_ns(clockid_t clk)
 {
@@ -91,7 +102,8 @@ static int set_leap_eve(void)
 {
 	struct timespec ts = { .tv_sec = LEAP_EVE };
 
-	CHECK(!clock_settime(CLOCK_REALTIME, &ts), "clock_settime: %s\n", strerror(errno));
+	if (!check(!clock_settime(CLOCK_REALTIME, &ts), "clock_settime: %s\n", strerror(errno)))
+		return 1;
 	return 0;
 }
 
@@ -111,19 +123,25 @@ static int settime_readback(void)
 	t = time(NULL);
 	mono1 = clock_ns(CLOCK_MONOTONIC);
 
-	CHECK(llabs64(vdso - LEAP_EVE * NSEC_PER_SEC) < AGREE_NS,
-	      "vDSO clock_gettime: %lld ns off\n", (long long)(vdso - LEAP_EVE * NSEC_PER_SEC));
-	CHECK(llabs64(sys - LEAP_EVE * NSEC_PER_SEC) < AGREE_NS,
-	      "syscall clock_gettime: %lld ns off\n", (long long)(sys - LEAP_EVE * NSEC_PER_SEC));
-	CHECK(llabs64(tod - LEAP_EVE * NSEC_PER_SEC) < AGREE_NS,
-	      "gettimeofday: %lld ns off\n", (long long)(tod - LEAP_EVE * NSEC_PER_SEC));
+	if (!check(llabs64(vdso - LEAP_EVE * NSEC_PER_SEC) < AGREE_NS,
+		   "vDSO clock_gettime: %lld ns off\n", (long long)(vdso - LEAP_EVE * NSEC_PER_SEC)))
+		return 1;
+	if (!check(llabs64(sys - LEAP_EVE * NSEC_PER_SEC) < AGREE_NS,
+		   "syscall clock_gettime: %lld ns off\n", (long long)(sys - LEAP_EVE * NSEC_PER_SEC)))
+		return 1;
+	if (!check(llabs64(tod - LEAP_EVE * NSEC_PER_SEC) < AGREE_NS,
+		   "gettimeofday: %lld ns off\n", (long long)(tod - LEAP_EVE * NSEC_PER_SEC)))
+		return 1;
 	/* time() is CLOCK_REALTIME_COARSE: up to a tick behind */
-	CHECK(t >= LEAP_EVE - 1 && t <= LEAP_EVE + 1, "time(): %lld\n", (long long)t);
+	if (!check(t >= LEAP_EVE - 1 && t <= LEAP_EVE + 1, "time(): %lld\n", (long long)t))
+		return 1;
 	t = syscall(SYS_time, NULL);
-	CHECK(t >= LEAP_EVE - 1 && t <= LEAP_EVE + 1, "time syscall: %lld\n", (long long)t);
+	if (!check(t >= LEAP_EVE - 1 && t <= LEAP_EVE + 1, "time syscall: %lld\n", (long long)t))
+		return 1;
 	/* A REALTIME step never moves CLOCK_MONOTONIC. */
-	CHECK(mono1 >= mono0 && mono1 - mono0 < 1000 * 1000 * 1000LL,
-	      "CLOCK_MONOTONIC moved by %lld ns\n", (long long)(mono1 - mono0));
+	if (!check(mono1 >= mono0 && mono1 - mono0 < 1000 * 1000 * 1000LL,
+		   "CLOCK_MONOTONIC moved by %lld ns\n", (long long)(mono1 - mono0)))
+		return 1;
 	return 0;
 }
 
@@ -131,9 +149,11 @@ static int reads_host_clock(void)
 {
 	int64_t d = clock_ns(CLOCK_REALTIME) - sys_clock_ns(CLOCK_REALTIME);
 
-	CHECK(llabs64(d) < AGREE_NS, "vDSO and syscall disagree by %lld\n", (long long)d);
-	CHECK(clock_ns(CLOCK_REALTIME) / NSEC_PER_SEC > LEAP_EVE + 86400 * 365,
-	      "sees the other namespace's 2016\n");
+	if (!check(llabs64(d) < AGREE_NS, "vDSO and syscall disagree by %lld\n", (long long)d))
+		return 1;
+	if (!check(clock_ns(CLOCK_REALTIME) / NSEC_PER_SEC > LEAP_EVE + 86400 * 365,
+		   "sees the other namespace's 2016\n"))
+		return 1;
 	return 0;
 }
 
@@ -141,8 +161,10 @@ static int set_2030(void)
 {
 	struct timespec ts = { .tv_sec = 1893456000 };
 
-	CHECK(!clock_settime(CLOCK_REALTIME, &ts), "clock_settime: %s\n", strerror(errno));
-	CHECK(clock_ns(CLOCK_REALTIME) / NSEC_PER_SEC - 1893456000 < 2, "2030 not set\n");
+	if (!check(!clock_settime(CLOCK_REALTIME, &ts), "clock_settime: %s\n", strerror(errno)))
+		return 1;
+	if (!check(clock_ns(CLOCK_REALTIME) / NSEC_PER_SEC - 1893456000 < 2, "2030 not set\n"))
+		return 1;
 	return 0;
 }
 
@@ -151,9 +173,11 @@ static int nested_sets_own(void)
 {
 	if (set_leap_eve())
 		return 1;
-	CHECK(!run(set_2030, true), "nested namespace could not set its clock\n");
-	CHECK(llabs64(clock_ns(CLOCK_REALTIME) - LEAP_EVE * NSEC_PER_SEC) < 5 * NSEC_PER_SEC,
-	      "the nested namespace moved its parent's clock\n");
+	if (!check(!run(set_2030, true), "nested namespace could not set its clock\n"))
+		return 1;
+	if (!check(llabs64(clock_ns(CLOCK_REALTIME) - LEAP_EVE * NSEC_PER_SEC) < 5 * NSEC_PER_SEC,
+		   "the nested namespace moved its parent's clock\n"))
+		return 1;
 	return 0;
 }
 
@@ -161,8 +185,9 @@ static int inherit_check(void)
 {
 	int64_t now = clock_ns(CLOCK_REALTIME);
 
-	CHECK(llabs64(now - LEAP_EVE * NSEC_PER_SEC) < 2 * NSEC_PER_SEC,
-	      "child namespace at %lld, not at the parent's clock\n", (long long)(now / NSEC_PER_SEC));
+	if (!check(llabs64(now - LEAP_EVE * NSEC_PER_SEC) < 2 * NSEC_PER_SEC,
+		   "child namespace at %lld, not at the parent's clock\n", (long long)(now / NSEC_PER_SEC)))
+		return 1;
 	return 0;
 }
 
@@ -179,25 +204,31 @@ static int tai_and_setoffset(void)
 	struct timex tx = { .modes = ADJ_TAI, .constant = 37 };
 	int64_t real, tai, before;
 
-	CHECK(adjtimex(&tx) >= 0, "ADJ_TAI: %s\n", strerror(errno));
+	if (!check(adjtimex(&tx) >= 0, "ADJ_TAI: %s\n", strerror(errno)))
+		return 1;
 	memset(&tx, 0, sizeof(tx));
-	CHECK(adjtimex(&tx) >= 0 && tx.tai == 37, "adjtimex reports TAI offset %d\n", tx.tai);
+	if (!check(adjtimex(&tx) >= 0 && tx.tai == 37, "adjtimex reports TAI offset %d\n", tx.tai))
+		return 1;
 	real = clock_ns(CLOCK_REALTIME);
 	tai = clock_ns(CLOCK_TAI);
-	CHECK(llabs64(tai - real - 37 * NSEC_PER_SEC) < AGREE_NS, "vDSO TAI - UTC = %lld ns\n",
-	      (long long)(tai - real));
+	if (!check(llabs64(tai - real - 37 * NSEC_PER_SEC) < AGREE_NS, "vDSO TAI - UTC = %lld ns\n",
+		   (long long)(tai - real)))
+		return 1;
 	real = sys_clock_ns(CLOCK_REALTIME);
 	tai = sys_clock_ns(CLOCK_TAI);
-	CHECK(llabs64(tai - real - 37 * NSEC_PER_SEC) < AGREE_NS, "syscall TAI - UTC = %lld ns\n",
-	      (long long)(tai - real));
+	if (!check(llabs64(tai - real - 37 * NSEC_PER_SEC) < AGREE_NS, "syscall TAI - UTC = %lld ns\n",
+		   (long long)(tai - real)))
+		return 1;
 
 	before = clock_ns(CLOCK_REALTIME);
 	memset(&tx, 0, sizeof(tx));
 	tx.modes = ADJ_SETOFFSET;
 	tx.time.tv_sec = -3600;
-	CHECK(adjtimex(&tx) >= 0, "ADJ_SETOFFSET: %s\n", strerror(errno));
-	CHECK(llabs64(clock_ns(CLOCK_REALTIME) - before + 3600 * NSEC_PER_SEC) < AGREE_NS,
-	      "ADJ_SETOFFSET -3600 s did not step the clock\n");
+	if (!check(adjtimex(&tx) >= 0, "ADJ_SETOFFSET: %s\n", strerror(errno)))
+		return 1;
+	if (!check(llabs64(clock_ns(CLOCK_REALTIME) - before + 3600 * NSEC_PER_SEC) < AGREE_NS,
+		   "ADJ_SETOFFSET -3600 s did not step the clock\n"))
+		return 1;
 	return 0;
 }
 
@@ -215,13 +246,16 @@ static int timezone_per_ns(void)
 	struct timezone tz = { .tz_minuteswest = -330, .tz_dsttime = 0 }, got;
 	struct timeval tv;
 
-	CHECK(!settimeofday(NULL, &tz), "settimeofday(tz): %s\n", strerror(errno));
+	if (!check(!settimeofday(NULL, &tz), "settimeofday(tz): %s\n", strerror(errno)))
+		return 1;
 	memset(&got, 0, sizeof(got));
 	gettimeofday(&tv, &got);
-	CHECK(got.tz_minuteswest == -330, "vDSO gettimeofday tz %d\n", got.tz_minuteswest);
+	if (!check(got.tz_minuteswest == -330, "vDSO gettimeofday tz %d\n", got.tz_minuteswest))
+		return 1;
 	memset(&got, 0, sizeof(got));
 	syscall(SYS_gettimeofday, &tv, &got);
-	CHECK(got.tz_minuteswest == -330, "syscall gettimeofday tz %d\n", got.tz_minuteswest);
+	if (!check(got.tz_minuteswest == -330, "syscall gettimeofday tz %d\n", got.tz_minuteswest))
+		return 1;
 	return 0;
 }
 
@@ -243,8 +277,10 @@ static int drop_to_nobody(void)
 /* An unprivileged user sets the clock of a time namespace it owns. */
 static int owner_sets(void)
 {
-	CHECK(!drop_to_nobody(), "drop privileges\n");
-	CHECK(!unshare(CLONE_NEWUSER | CLONE_NEWTIME), "unshare: %s\n", strerror(errno));
+	if (!check(!drop_to_nobody(), "drop privileges\n"))
+		return 1;
+	if (!check(!unshare(CLONE_NEWUSER | CLONE_NEWTIME), "unshare: %s\n", strerror(errno)))
+		return 1;
 	return run(settime_readback, false);
 }
 
@@ -254,12 +290,36 @@ static int nonowner_eperm(void)
 	struct timespec ts = { .tv_sec = LEAP_EVE };
 	struct timex tx = { .modes = ADJ_SETOFFSET };
 
-	CHECK(!drop_to_nobody(), "drop privileges\n");
-	CHECK(FAILS_WITH(clock_settime(CLOCK_REALTIME, &ts), EPERM), "clock_settime: %s\n",
-	      strerror(errno));
+	if (!check(!drop_to_nobody(), "drop privileges\n"))
+		return 1;
+	if (!check(FAILS_WITH(clock_settime(CLOCK_REALTIME, &ts), EPERM), "clock_settime: %s\n",
+		   strerror(errno)))
+		return 1;
 	tx.time.tv_sec = 1;
-	CHECK(FAILS_WITH(adjtimex(&tx), EPERM), "adjtimex: %s\n", strerror(errno));
+	if (!check(FAILS_WITH(adjtimex(&tx), EPERM), "adjtimex: %s\n", strerror(errno)))
+		return 1;
 	return reads_host_clock();
+}
+
+/* The RTC keeps host time: a namespace may read it, not set it. */
+static int rtc_refused(void)
+{
+	struct rtc_time tm;
+	int fd, ret;
+
+	if (set_leap_eve())
+		return 1;
+	fd = open("/dev/rtc0", O_RDONLY);
+	if (!check(fd >= 0, "/dev/rtc0: %s\n", strerror(errno)))
+		return 1;
+	ret = ioctl(fd, RTC_RD_TIME, &tm);
+	if (!check(!ret, "RTC_RD_TIME: %s\n", strerror(errno)))
+		return 1;
+	ret = ioctl(fd, RTC_SET_TIME, &tm);
+	close(fd);
+	if (!check(FAILS_WITH(ret, EACCES), "RTC_SET_TIME: %d %s\n", ret, strerror(errno)))
+		return 1;
+	return 0;
 }
 
 static int noop(void)
@@ -280,7 +340,8 @@ static int many_namespaces(void)
 	int i, ret = 0;
 
 	f = fopen(limit, "r+");
-	CHECK(f && fgets(old, sizeof(old), f), "%s: %s\n", limit, strerror(errno));
+	if (!check(f && fgets(old, sizeof(old), f), "%s: %s\n", limit, strerror(errno)))
+		return 1;
 	rewind(f);
 	fprintf(f, "20\n");
 	fclose(f);
@@ -293,7 +354,8 @@ static int many_namespaces(void)
 		fputs(old, f);
 		fclose(f);
 	}
-	CHECK(!ret, "namespace %d could not be created\n", i);
+	if (!check(!ret, "namespace %d could not be created\n", i))
+		return 1;
 	return 0;
 }
 
@@ -307,7 +369,7 @@ int main(void)
 		ksft_exit_skip("needs root\n");
 	if (access("/proc/self/ns/time", F_OK))
 		ksft_exit_skip("no time namespaces\n");
-	ksft_set_plan(10);
+	ksft_set_plan(11);
 
 	host_before = realtime_offset_ns();
 	host_tai = host_tai_offset();
@@ -326,6 +388,10 @@ int main(void)
 			 "an unprivileged owner sets its namespace's clock\n");
 	ksft_test_result(!run(nonowner_eperm, true), "a non-owner gets EPERM\n");
 
+	if (access("/dev/rtc0", F_OK))
+		ksft_test_result_skip("no /dev/rtc0\n");
+	else
+		ksft_test_result(!run(rtc_refused, true), "RTC_SET_TIME refused in a namespace\n");
 	ksft_test_result(!many_namespaces(), "1000 namespaces created and freed\n");
 	ksft_test_result(realtime_unchanged_since(host_before) &&
 			 host_tai_offset() == host_tai && host_timezone() == host_tz,
