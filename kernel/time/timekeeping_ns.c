@@ -103,8 +103,8 @@ static void tkns_publish_vdso(struct timekeeper_ns *tkns)
 	tai = tkns_vdso_offset(ktime_add(tkns->real_offset,
 					 ktime_set(tkns->tai_adjust, 0)));
 
-	/* Odd: readers retry. Pairs with the smp_rmb()s in vdso_timens_offset(). */
 	WRITE_ONCE(vd->offs_seq, vd->offs_seq + 1);
+	/* The odd count before the values; pairs with vdso_timens_offset()'s smp_rmb()s */
 	smp_wmb();
 	vd->offset[CLOCK_REALTIME] = real;
 	vd->offset[CLOCK_REALTIME_COARSE] = real;
@@ -177,6 +177,17 @@ void timekeeper_ns_setup_vdso(struct time_namespace *ns, struct vdso_data *vdata
 	raw_spin_unlock_irqrestore(&tkns->lock, flags);
 }
 
+/* The namespace's offset from the host for @clockid: REALTIME or TAI. */
+static ktime_t tkns_offset(struct time_namespace *ns, clockid_t clockid)
+{
+	struct tkns_snapshot snap;
+
+	tkns_read(ns->tkns, &snap);
+	if (clockid == CLOCK_TAI)
+		return ktime_add(snap.real_offset, ktime_set(snap.tai_adjust, 0));
+	return snap.real_offset;
+}
+
 /**
  * timekeeper_ns_get_real_ts64 - CLOCK_REALTIME of a time namespace
  * @ns:		the namespace
@@ -184,10 +195,9 @@ void timekeeper_ns_setup_vdso(struct time_namespace *ns, struct vdso_data *vdata
  */
 void timekeeper_ns_get_real_ts64(struct time_namespace *ns, struct timespec64 *ts)
 {
-	struct tkns_snapshot snap;
+	ktime_t offset = tkns_offset(ns, CLOCK_REALTIME);
 
-	tkns_read(ns->tkns, &snap);
-	*ts = ktime_to_timespec64(ktime_add(ktime_get_real(), snap.real_offset));
+	*ts = ktime_to_timespec64(ktime_add(ktime_get_real(), offset));
 }
 
 /**
@@ -197,10 +207,9 @@ void timekeeper_ns_get_real_ts64(struct time_namespace *ns, struct timespec64 *t
  */
 void timekeeper_ns_get_coarse_real_ts64(struct time_namespace *ns, struct timespec64 *ts)
 {
-	struct tkns_snapshot snap;
+	ktime_t offset = tkns_offset(ns, CLOCK_REALTIME);
 
-	tkns_read(ns->tkns, &snap);
-	*ts = ktime_to_timespec64(ktime_add(ktime_get_coarse_real(), snap.real_offset));
+	*ts = ktime_to_timespec64(ktime_add(ktime_get_coarse_real(), offset));
 }
 
 /**
@@ -210,12 +219,9 @@ void timekeeper_ns_get_coarse_real_ts64(struct time_namespace *ns, struct timesp
  */
 void timekeeper_ns_get_clocktai_ts64(struct time_namespace *ns, struct timespec64 *ts)
 {
-	struct tkns_snapshot snap;
-	ktime_t t;
+	ktime_t offset = tkns_offset(ns, CLOCK_TAI);
 
-	tkns_read(ns->tkns, &snap);
-	t = ktime_add(ktime_get_clocktai(), snap.real_offset);
-	*ts = ktime_to_timespec64(ktime_add(t, ktime_set(snap.tai_adjust, 0)));
+	*ts = ktime_to_timespec64(ktime_add(ktime_get_clocktai(), offset));
 }
 
 /**
@@ -240,12 +246,11 @@ void timekeeper_ns_get_timezone(struct time_namespace *ns, struct timezone *tz)
  */
 void timekeeper_ns_get_boottime64(struct time_namespace *ns, struct timespec64 *ts)
 {
-	struct tkns_snapshot snap;
+	ktime_t offset = tkns_offset(ns, CLOCK_REALTIME);
 
-	tkns_read(ns->tkns, &snap);
 	getboottime64(ts);
 	*ts = timespec64_sub(*ts, ns->offsets.boottime);
-	*ts = timespec64_add(*ts, ktime_to_timespec64(snap.real_offset));
+	*ts = timespec64_add(*ts, ktime_to_timespec64(offset));
 }
 
 static bool tkns_capable(struct time_namespace *ns)
@@ -422,13 +427,7 @@ int timekeeper_ns_adjtimex(struct time_namespace *ns, struct __kernel_timex *txc
  */
 ktime_t timekeeper_ns_to_host(struct time_namespace *ns, clockid_t clockid, ktime_t tim)
 {
-	struct tkns_snapshot snap;
-	ktime_t offset;
-
-	tkns_read(ns->tkns, &snap);
-	offset = snap.real_offset;
-	if (clockid == CLOCK_TAI)
-		offset = ktime_add(offset, ktime_set(snap.tai_adjust, 0));
+	ktime_t offset = tkns_offset(ns, clockid);
 
 	if (offset > 0 && tim < offset)
 		return 0;

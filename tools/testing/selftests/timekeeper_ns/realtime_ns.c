@@ -142,7 +142,8 @@ static int settime_readback(void)
 		return 1;
 	/* time() is CLOCK_REALTIME_COARSE: up to a tick behind */
 	t = time(NULL) * NSEC_PER_SEC;
-	if (!since_set("time()", t + NSEC_PER_SEC, clock_ns(CLOCK_MONOTONIC) - mono0 + NSEC_PER_SEC))
+	if (!since_set("time()", t + NSEC_PER_SEC,
+		       clock_ns(CLOCK_MONOTONIC) - mono0 + NSEC_PER_SEC))
 		return 1;
 	t = syscall(SYS_time, NULL) * NSEC_PER_SEC;
 	if (!since_set("time syscall", t + NSEC_PER_SEC,
@@ -205,7 +206,8 @@ static int inherit_check(void)
 	int64_t now = clock_ns(CLOCK_REALTIME);
 
 	if (!check(llabs64(now - LEAP_EVE * NSEC_PER_SEC) < 2 * NSEC_PER_SEC,
-		   "child namespace at %lld, not at the parent's clock\n", (long long)(now / NSEC_PER_SEC)))
+		   "child namespace at %lld, not at the parent's clock\n",
+		   (long long)(now / NSEC_PER_SEC)))
 		return 1;
 	return 0;
 }
@@ -396,12 +398,14 @@ int main(void)
 
 	ksft_test_result(!run(settime_readback, true),
 			 "set REALTIME in a namespace, read it back via vDSO and syscalls\n");
-	ksft_test_result(!run(reads_host_clock, true), "a sibling namespace reads the host clock\n");
+	ksft_test_result(!run(reads_host_clock, true),
+			 "a sibling namespace reads the host clock\n");
 	ksft_test_result(!run(nested_inherits_clock, true),
 			 "a namespace created from a namespace inherits its clock\n");
 	ksft_test_result(!run(nested_sets_own, true),
 			 "a nested namespace sets its own clock, its parent's stays\n");
-	ksft_test_result(!run(tai_and_setoffset, true), "ADJ_TAI and ADJ_SETOFFSET per namespace\n");
+	ksft_test_result(!run(tai_and_setoffset, true),
+			 "ADJ_TAI and ADJ_SETOFFSET per namespace\n");
 	ksft_test_result(!run(timezone_per_ns, true), "timezone per namespace\n");
 	ksft_test_result(!run(owner_sets, false),
 			 "an unprivileged owner sets its namespace's clock\n");
