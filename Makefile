@@ -1,5 +1,5 @@
 # Top-level targets of the timekeeper_ns project; see README.md.
-.PHONY: all kernel check check-quick bench demo deps clean
+.PHONY: all kernel check check-quick lint bench demo deps clean
 
 all: kernel
 
@@ -14,6 +14,9 @@ check:
 
 check-quick:
 	harness/check --quick
+
+lint: kernel
+	harness/lint
 
 bench:
 	@echo "no benchmarks yet"
