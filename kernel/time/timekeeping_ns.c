@@ -21,16 +21,40 @@
  * the host read plus an offset taken under the namespace's seqcount, and
  * the vDSO applies the same offsets from the namespace's vvar page.
  *
+ * The first adjtimex() which steers the namespace's clock (frequency,
+ * tick, offset slew, adjtime(), status, leap second, time constant,
+ * error estimates) gives it a clock of its own: a struct timekeeper with
+ * its own struct ntp_data, run by the host's timekeeping code
+ * (tk_data_*()), continuing from the namespace's time and TAI offset and
+ * from the host's frequency, so that nothing jumps. From then on host
+ * steps and host frequency changes no longer move it. Its clocksource is
+ * the host's CLOCK_MONOTONIC_RAW, which never wraps, is not steered by
+ * the host's NTP and continues across host clocksource changes. Such a
+ * timekeeper is advanced lazily: by the readers which find it more than
+ * a tick old, and once a second by its own hrtimer while its NTP state
+ * has work at second boundaries (ntp_is_idle()). An idle one catches up
+ * on any idle time at once. The vDSO cannot compute its REALTIME and TAI
+ * from the host's clock, so they are marked TIMENS_OFFSET_SYSCALL in the
+ * vvar page and read by the syscall.
+ *
  * Locking:
  *   tkns->lock (raw spinlock, irq-safe) serialises writers of the state;
  *   tkns->seq (seqcount associated with tkns->lock) lets readers take
  *   a consistent snapshot without the lock. The vvar page copy is
  *   written under tkns->lock, inside vdata->offs_seq, which the vDSO
- *   retries on. Nothing else nests inside tkns->lock; the host's
- *   timekeeping locks are never taken while it is held.
+ *   retries on. tkns->own is set once, under tkns->lock, after the
+ *   namespace's timekeeper is complete; readers load it with acquire.
+ *   The namespace's timekeeper has its own tkns->tkd.lock and seqcount,
+ *   which nest inside tkns->lock and protect tkns->ntp. Reading the
+ *   timekeeper's clocksource reads the host's timekeeper under its
+ *   seqcount; the host's timekeeping locks are never taken while a
+ *   namespace lock is held.
  */
 
+#include <linux/audit.h>
 #include <linux/capability.h>
+#include <linux/clocksource.h>
+#include <linux/hrtimer.h>
 #include <linux/slab.h>
 #include <linux/time_namespace.h>
 #include <linux/timekeeper_ns.h>
@@ -38,6 +62,7 @@
 #include <linux/user_namespace.h>
 #include <vdso/datapage.h>
 
+#include "ntp_internal.h"
 #include "timekeeping_internal.h"
 
 /**
@@ -48,6 +73,12 @@
  * @tai_adjust:	 namespace TAI offset minus host TAI offset, in seconds
  * @tz:		 the namespace's timezone (settimeofday/gettimeofday)
  * @vdata:	 the namespace's vvar page, once a task entered it
+ * @own:	 the namespace runs @tkd rather than following the host
+ * @tkd:	 its timekeeper, once @own
+ * @ntp:	 the NTP state which steers @tkd
+ * @second:	 advances @tkd once a second while @ntp is not idle
+ *
+ * @real_offset and @tai_adjust are only used while !@own.
  */
 struct timekeeper_ns {
 	seqcount_raw_spinlock_t	seq;
@@ -56,7 +87,84 @@ struct timekeeper_ns {
 	s32			tai_adjust;
 	struct timezone		tz;
 	struct vdso_data	*vdata;
+	bool			own;
+	struct tk_data		tkd;
+	struct ntp_data		ntp;
+	struct hrtimer		second;
 };
+
+/*
+ * The clocksource of the namespace timekeepers: the host's
+ * CLOCK_MONOTONIC_RAW in nanoseconds, scaled by 2^31 so that the NTP
+ * code can steer its multiplier in steps of 0.5 ns/s. A multiplication
+ * of a delta by an adjusted multiplier overflows after max_cycles (4 s);
+ * the readout code handles longer deltas, and the namespaces' own
+ * advances keep them short.
+ */
+#define TKNS_CLOCK_SHIFT	31
+#define TKNS_CLOCK_MULT		(1U << TKNS_CLOCK_SHIFT)
+#define TKNS_CLOCK_MAXADJ	(TKNS_CLOCK_MULT / 100 * 11)
+
+static u64 tkns_clock_read(struct clocksource *cs)
+{
+	return ktime_get_raw_ns();
+}
+
+static struct clocksource tkns_clock = {
+	.name		= "timens-raw",
+	.read		= tkns_clock_read,
+	.mask		= CLOCKSOURCE_MASK(64),
+	.mult		= TKNS_CLOCK_MULT,
+	.shift		= TKNS_CLOCK_SHIFT,
+	.maxadj		= TKNS_CLOCK_MAXADJ,
+	.max_cycles	= 1ULL << 32,
+	.max_idle_ns	= 1ULL << 32,
+	.max_raw_delta	= CLOCKSOURCE_MASK(63),
+};
+
+static bool tkns_own(struct timekeeper_ns *tkns)
+{
+	return smp_load_acquire(&tkns->own);
+}
+
+/* Bring an own timekeeper up to date if it is more than a tick old. */
+static void tkns_refresh(struct timekeeper_ns *tkns)
+{
+	struct timekeeper *tk = &tkns->tkd.timekeeper;
+
+	if (ktime_get_raw_ns() - READ_ONCE(tk->tkr_mono.cycle_last) >=
+	    READ_ONCE(tk->cycle_interval))
+		tk_data_advance(&tkns->tkd);
+}
+
+static bool tkns_ntp_idle(struct timekeeper_ns *tkns)
+{
+	unsigned long flags;
+	bool idle;
+
+	raw_spin_lock_irqsave(&tkns->tkd.lock, flags);
+	idle = ntp_is_idle(&tkns->ntp);
+	raw_spin_unlock_irqrestore(&tkns->tkd.lock, flags);
+	return idle;
+}
+
+static enum hrtimer_restart tkns_second(struct hrtimer *timer)
+{
+	struct timekeeper_ns *tkns = container_of(timer, struct timekeeper_ns, second);
+
+	tk_data_advance(&tkns->tkd);
+	if (tkns_ntp_idle(tkns))
+		return HRTIMER_NORESTART;
+	hrtimer_forward_now(timer, ktime_set(1, 0));
+	return HRTIMER_RESTART;
+}
+
+/* Advance once a second while the NTP state has per second work. */
+static void tkns_arm_second(struct timekeeper_ns *tkns)
+{
+	if (!tkns_ntp_idle(tkns) && !hrtimer_is_queued(&tkns->second))
+		hrtimer_start(&tkns->second, ktime_set(1, 0), HRTIMER_MODE_REL_SOFT);
+}
 
 struct tkns_snapshot {
 	ktime_t		real_offset;
@@ -106,6 +214,11 @@ static void tkns_publish_vdso(struct timekeeper_ns *tkns)
 	WRITE_ONCE(vd->offs_seq, vd->offs_seq + 1);
 	/* The odd count before the values; pairs with vdso_timens_offset()'s smp_rmb()s */
 	smp_wmb();
+	if (tkns->own) {
+		/* Not an offset to the host's clocks: the vDSO asks the kernel. */
+		real.nsec = TIMENS_OFFSET_SYSCALL;
+		tai.nsec = TIMENS_OFFSET_SYSCALL;
+	}
 	vd->offset[CLOCK_REALTIME] = real;
 	vd->offset[CLOCK_REALTIME_COARSE] = real;
 	vd->offset[CLOCK_TAI] = tai;
@@ -116,32 +229,130 @@ static void tkns_publish_vdso(struct timekeeper_ns *tkns)
 	WRITE_ONCE(vd->offs_seq, vd->offs_seq + 1);
 }
 
+/*
+ * Give @tkns a timekeeper of its own which continues the clocks it has
+ * now: a copy of @src (NULL: the host's timekeeper), whose NTP state
+ * @state reports, stepped by @real_offset and with the TAI offset @tai.
+ * The copy runs on tkns_clock, at the frequency and tick length of @src.
+ * Called with tkns->lock held, or before @tkns is visible.
+ */
+static int tkns_own_clock(struct timekeeper_ns *tkns, struct tk_data *src,
+			  const struct __kernel_timex *state, ktime_t real_offset, int tai)
+{
+	struct timespec64 step = ktime_to_timespec64(real_offset);
+	struct __kernel_timex txc = {
+		.modes		= ADJ_FREQUENCY | ADJ_TICK | ADJ_TAI,
+		.freq		= state->freq,
+		.tick		= state->tick,
+		.constant	= tai,
+	};
+	struct audit_ntp_data ad;
+	bool clock_set;
+	int ret;
+
+	ntp_init_data(&tkns->ntp);
+	tk_data_clone(&tkns->tkd, src, &tkns->ntp);
+	tk_data_change_clocksource(&tkns->tkd, &tkns_clock);
+	if (real_offset) {
+		ret = tk_data_inject_offset(&tkns->tkd, &step);
+		if (ret)
+			return ret;
+	}
+	audit_ntp_init(&ad);
+	ret = tk_data_adjtimex(&tkns->tkd, &txc, &ad, &clock_set);
+	return ret < 0 ? ret : 0;
+}
+
+/* Read the NTP state of an own timekeeper, as adjtimex() reports it. */
+static int tkns_own_state(struct timekeeper_ns *tkns, struct __kernel_timex *txc)
+{
+	struct audit_ntp_data ad;
+	bool clock_set;
+
+	*txc = (struct __kernel_timex) {};
+	audit_ntp_init(&ad);
+	return tk_data_adjtimex(&tkns->tkd, txc, &ad, &clock_set);
+}
+
+static void tkns_set_own(struct timekeeper_ns *tkns)
+{
+	write_seqcount_begin(&tkns->seq);
+	/* The timekeeper before the flag; pairs with tkns_own(). */
+	smp_store_release(&tkns->own, true);
+	tkns_publish_vdso(tkns);
+	write_seqcount_end(&tkns->seq);
+}
+
+/*
+ * Switch a namespace which follows the host to a timekeeper of its own,
+ * for adjtimex() requests which steer its clock.
+ */
+static int tkns_take_over(struct timekeeper_ns *tkns)
+{
+	struct __kernel_timex host = {};
+	unsigned long flags;
+	int ret;
+
+	/* The host's frequency, read before any namespace lock is taken. */
+	ret = do_adjtimex(&host);
+	if (ret < 0)
+		return ret;
+
+	raw_spin_lock_irqsave(&tkns->lock, flags);
+	if (!tkns->own) {
+		ret = tkns_own_clock(tkns, NULL, &host, tkns->real_offset,
+				     host.tai + tkns->tai_adjust);
+		if (!ret)
+			tkns_set_own(tkns);
+	}
+	raw_spin_unlock_irqrestore(&tkns->lock, flags);
+	return ret;
+}
+
 /**
  * timekeeper_ns_init - Give a new time namespace its clocks
  * @ns:		the new namespace
  * @parent:	the namespace it is created from
  *
- * @ns starts with the clocks @parent has now.
+ * @ns starts with the clocks @parent has now. If @parent has a
+ * timekeeper of its own, so has @ns: a copy of it, at its frequency.
  *
  * Return: 0, or -ENOMEM.
  */
 int timekeeper_ns_init(struct time_namespace *ns, struct time_namespace *parent)
 {
-	struct timekeeper_ns *tkns;
+	struct timekeeper_ns *tkns, *ptk = parent->tkns;
 	struct tkns_snapshot snap = { .tz = sys_tz };
+	struct __kernel_timex state;
+	int ret;
 
 	tkns = kzalloc(sizeof(*tkns), GFP_KERNEL_ACCOUNT);
 	if (!tkns)
 		return -ENOMEM;
 
-	if (parent->tkns)
-		tkns_read(parent->tkns, &snap);
+	if (ptk)
+		tkns_read(ptk, &snap);
 
 	raw_spin_lock_init(&tkns->lock);
 	seqcount_raw_spinlock_init(&tkns->seq, &tkns->lock);
+	hrtimer_init(&tkns->second, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
+	tkns->second.function = tkns_second;
 	tkns->real_offset = snap.real_offset;
 	tkns->tai_adjust = snap.tai_adjust;
 	tkns->tz = snap.tz;
+
+	if (ptk && tkns_own(ptk)) {
+		ret = tkns_own_state(ptk, &state);
+		if (ret >= 0)
+			ret = tkns_own_clock(tkns, &ptk->tkd, &state, 0, state.tai);
+		if (ret < 0) {
+			kfree(tkns);
+			return ret;
+		}
+		tkns->own = true;
+		tkns_arm_second(tkns);
+	}
+
 	ns->tkns = tkns;
 	return 0;
 }
@@ -152,6 +363,8 @@ int timekeeper_ns_init(struct time_namespace *ns, struct time_namespace *parent)
  */
 void timekeeper_ns_free(struct time_namespace *ns)
 {
+	if (ns->tkns)
+		hrtimer_cancel(&ns->tkns->second);
 	kfree(ns->tkns);
 	ns->tkns = NULL;
 }
@@ -177,12 +390,28 @@ void timekeeper_ns_setup_vdso(struct time_namespace *ns, struct vdso_data *vdata
 	raw_spin_unlock_irqrestore(&tkns->lock, flags);
 }
 
+/* The current time of a namespace's own REALTIME or TAI clock. */
+static ktime_t tkns_own_now(struct timekeeper_ns *tkns, clockid_t clockid)
+{
+	tkns_refresh(tkns);
+	return tk_data_get_with_offset(&tkns->tkd, clockid == CLOCK_TAI ?
+				       TK_OFFS_TAI : TK_OFFS_REAL);
+}
+
 /* The namespace's offset from the host for @clockid: REALTIME or TAI. */
 static ktime_t tkns_offset(struct time_namespace *ns, clockid_t clockid)
 {
+	struct timekeeper_ns *tkns = ns->tkns;
 	struct tkns_snapshot snap;
 
-	tkns_read(ns->tkns, &snap);
+	if (tkns_own(tkns)) {
+		ktime_t now = tkns_own_now(tkns, clockid);
+
+		return ktime_sub(now, clockid == CLOCK_TAI ? ktime_get_clocktai() :
+							     ktime_get_real());
+	}
+
+	tkns_read(tkns, &snap);
 	if (clockid == CLOCK_TAI)
 		return ktime_add(snap.real_offset, ktime_set(snap.tai_adjust, 0));
 	return snap.real_offset;
@@ -195,21 +424,33 @@ static ktime_t tkns_offset(struct time_namespace *ns, clockid_t clockid)
  */
 void timekeeper_ns_get_real_ts64(struct time_namespace *ns, struct timespec64 *ts)
 {
-	ktime_t offset = tkns_offset(ns, CLOCK_REALTIME);
+	struct timekeeper_ns *tkns = ns->tkns;
 
-	*ts = ktime_to_timespec64(ktime_add(ktime_get_real(), offset));
+	if (tkns_own(tkns)) {
+		tkns_refresh(tkns);
+		tk_data_get_real_ts64(&tkns->tkd, ts);
+		return;
+	}
+	*ts = ktime_to_timespec64(ktime_add(ktime_get_real(),
+					    tkns_offset(ns, CLOCK_REALTIME)));
 }
 
 /**
  * timekeeper_ns_get_coarse_real_ts64 - CLOCK_REALTIME_COARSE of a time namespace
  * @ns:		the namespace
  * @ts:		where to store the time
+ *
+ * An own timekeeper is advanced lazily, so its coarse time can be older
+ * than a tick: its fine time is returned instead.
  */
 void timekeeper_ns_get_coarse_real_ts64(struct time_namespace *ns, struct timespec64 *ts)
 {
-	ktime_t offset = tkns_offset(ns, CLOCK_REALTIME);
-
-	*ts = ktime_to_timespec64(ktime_add(ktime_get_coarse_real(), offset));
+	if (tkns_own(ns->tkns)) {
+		timekeeper_ns_get_real_ts64(ns, ts);
+		return;
+	}
+	*ts = ktime_to_timespec64(ktime_add(ktime_get_coarse_real(),
+					    tkns_offset(ns, CLOCK_REALTIME)));
 }
 
 /**
@@ -219,9 +460,14 @@ void timekeeper_ns_get_coarse_real_ts64(struct time_namespace *ns, struct timesp
  */
 void timekeeper_ns_get_clocktai_ts64(struct time_namespace *ns, struct timespec64 *ts)
 {
-	ktime_t offset = tkns_offset(ns, CLOCK_TAI);
+	struct timekeeper_ns *tkns = ns->tkns;
 
-	*ts = ktime_to_timespec64(ktime_add(ktime_get_clocktai(), offset));
+	if (tkns_own(tkns)) {
+		*ts = ktime_to_timespec64(tkns_own_now(tkns, CLOCK_TAI));
+		return;
+	}
+	*ts = ktime_to_timespec64(ktime_add(ktime_get_clocktai(),
+					    tkns_offset(ns, CLOCK_TAI)));
 }
 
 /**
@@ -261,7 +507,7 @@ static bool tkns_capable(struct time_namespace *ns)
 /*
  * Set the namespace's CLOCK_REALTIME to @tv; or step it by @delta when
  * @tv is NULL. The checks are the host's: do_settimeofday64() and
- * timekeeping_inject_offset().
+ * timekeeping_inject_offset(), which an own timekeeper runs itself.
  */
 static int tkns_set_real(struct timekeeper_ns *tkns, struct time_namespace *ns,
 			 const struct timespec64 *tv, const struct timespec64 *delta)
@@ -271,6 +517,11 @@ static int tkns_set_real(struct timekeeper_ns *tkns, struct time_namespace *ns,
 	int ret = 0;
 
 	raw_spin_lock_irqsave(&tkns->lock, flags);
+	if (tkns->own) {
+		raw_spin_unlock_irqrestore(&tkns->lock, flags);
+		return tv ? tk_data_settimeofday(&tkns->tkd, tv) :
+			    tk_data_inject_offset(&tkns->tkd, delta);
+	}
 	now = ktime_to_timespec64(ktime_add(ktime_get_real(), tkns->real_offset));
 	if (tv) {
 		target = *tv;
@@ -343,17 +594,41 @@ int timekeeper_ns_settimeofday64(struct time_namespace *ns, const struct timespe
 #define TKNS_ADJ_MODES	(ADJ_SETOFFSET | ADJ_TAI | ADJ_NANO | ADJ_MICRO)
 #define TKNS_MAX_TAI_OFFSET	100000
 
+/* Does @txc steer the clock, which needs a timekeeper of its own? */
+static bool tkns_steers(const struct __kernel_timex *txc)
+{
+	if (txc->modes & ADJ_ADJTIME)
+		return !(txc->modes & ADJ_OFFSET_READONLY);
+	return txc->modes & ~TKNS_ADJ_MODES;
+}
+
+/* adjtimex() on a namespace which has a timekeeper of its own. */
+static int tkns_own_adjtimex(struct timekeeper_ns *tkns, struct __kernel_timex *txc)
+{
+	struct audit_ntp_data ad;
+	bool clock_set;
+	int ret;
+
+	tkns_refresh(tkns);
+	audit_ntp_init(&ad);
+	ret = tk_data_adjtimex(&tkns->tkd, txc, &ad, &clock_set);
+	tkns_arm_second(tkns);
+	return ret;
+}
+
 /**
  * timekeeper_ns_adjtimex - adjtimex() and clock_adjtime(CLOCK_REALTIME) in a namespace
  * @ns:		the namespace of the caller
  * @txc:	the request, updated with the result as by do_adjtimex()
  *
  * A namespace that follows the host can be stepped (ADJ_SETOFFSET) and
- * can have its own TAI offset (ADJ_TAI). The NTP state it reports is the
+ * can have its own TAI offset (ADJ_TAI); the NTP state it reports is the
  * host's, which disciplines it, with the namespace's time and TAI offset.
- * Requests to steer its frequency or phase need an NTP state of its own
- * and are refused with -EOPNOTSUPP, after the host's own checks, so that
- * the host is never steered from inside a namespace.
+ * The first request that steers its clock gives the namespace a
+ * timekeeper and an NTP state of its own, continuing from its current
+ * clocks and the host's frequency; from then on every request goes to
+ * them, with the host's code. The host is never steered from inside a
+ * namespace.
  *
  * Return: the clock state as do_adjtimex() returns it, or a negative errno.
  */
@@ -369,12 +644,14 @@ int timekeeper_ns_adjtimex(struct time_namespace *ns, struct __kernel_timex *txc
 	ret = timekeeping_validate_timex(txc, ns->user_ns);
 	if (ret)
 		return ret;
-	if (txc->modes & ADJ_ADJTIME) {
-		if (!(txc->modes & ADJ_OFFSET_READONLY))
-			return -EOPNOTSUPP;
-	} else if (txc->modes & ~TKNS_ADJ_MODES) {
-		return -EOPNOTSUPP;
+
+	if (!tkns_own(tkns) && tkns_steers(txc)) {
+		ret = tkns_take_over(tkns);
+		if (ret)
+			return ret;
 	}
+	if (tkns_own(tkns))
+		return tkns_own_adjtimex(tkns, txc);
 
 	if (txc->modes & ADJ_SETOFFSET) {
 		ts.tv_sec = txc->time.tv_sec;
