@@ -7,12 +7,17 @@
  * both the namespace and that the host's clocks did not move.
  */
 #include <kunit/test.h>
+#include <linux/audit.h>
+#include <linux/clocksource.h>
 #include <linux/delay.h>
 #include <linux/nsproxy.h>
 #include <linux/time_namespace.h>
 #include <linux/timekeeper_ns.h>
 #include <linux/timekeeping.h>
 #include <linux/user_namespace.h>
+
+#include "ntp_internal.h"
+#include "timekeeping_internal.h"
 
 /* Reads that should agree do so within this much under TCG: 50 ms. */
 #define TOLERANCE_NS	(50 * NSEC_PER_MSEC)
@@ -162,17 +167,104 @@ static void tkns_test_setoffset_and_tai(struct kunit *test)
 	timekeeper_ns_get_clocktai_ts64(ns, &tai);
 	expect_near(test, timespec64_to_ns(&tai) - timespec64_to_ns(&real), 42 * NSEC_PER_SEC);
 
-	/* Steering the frequency needs the namespace's own NTP state. */
-	memset(&txc, 0, sizeof(txc));
-	txc.modes = ADJ_FREQUENCY;
-	txc.freq = 100 << 16;
-	KUNIT_EXPECT_EQ(test, timekeeper_ns_adjtimex(ns, &txc), -EOPNOTSUPP);
-
 	expect_near(test, host_wall_to_mono(), host_before);
 	memset(&txc, 0, sizeof(txc));
 	KUNIT_EXPECT_GE(test, do_adjtimex(&txc), 0);
 	KUNIT_EXPECT_NE(test, txc.tai, 42);
-	KUNIT_EXPECT_NE(test, txc.freq, 100 << 16);
+	put_time_ns(ns);
+}
+
+static long ns_freq(struct time_namespace *ns)
+{
+	struct __kernel_timex txc = {};
+
+	timekeeper_ns_adjtimex(ns, &txc);
+	return txc.freq;
+}
+
+/*
+ * The namespace's CLOCK_REALTIME minus the host's CLOCK_MONOTONIC_RAW,
+ * from the tightest of a few bracketed reads: under TCG a read can stall
+ * for tens of microseconds.
+ */
+static s64 ns_real_minus_raw(struct time_namespace *ns)
+{
+	s64 best = S64_MAX, diff = 0, r1, r2, real;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		r1 = ktime_get_raw_ns();
+		real = ns_real(ns);
+		r2 = ktime_get_raw_ns();
+		if (r2 - r1 < best) {
+			best = r2 - r1;
+			diff = real - (r1 + (r2 - r1) / 2);
+		}
+	}
+	return diff;
+}
+
+/*
+ * Steering the frequency gives a namespace a timekeeper of its own, which
+ * continues its clocks and leaves the host's and its siblings' alone; a
+ * namespace created from it has one too, at the same frequency.
+ */
+static void tkns_test_own_clock(struct kunit *test)
+{
+	struct timespec64 target = { .tv_sec = 1483228790 };
+	struct time_namespace *ns = new_ns(test, &init_time_ns);
+	struct time_namespace *sibling = new_ns(test, &init_time_ns);
+	struct __kernel_timex txc = {}, host = {};
+	s64 host_before = host_wall_to_mono();
+	struct time_namespace *child;
+	struct timespec64 real, tai;
+	s64 before, elapsed, gain, err;
+	ktime_t mono;
+
+	KUNIT_ASSERT_EQ(test, timekeeper_ns_settimeofday64(ns, &target, NULL), 0);
+	txc.modes = ADJ_TAI;
+	txc.constant = 36;
+	KUNIT_ASSERT_GE(test, timekeeper_ns_adjtimex(ns, &txc), 0);
+
+	mono = ktime_get();
+	before = ns_real(ns);
+	txc = (struct __kernel_timex) { .modes = ADJ_FREQUENCY, .freq = 200 << 16 };
+	KUNIT_ASSERT_GE(test, timekeeper_ns_adjtimex(ns, &txc), 0);
+	KUNIT_EXPECT_EQ(test, txc.freq, 200 << 16);
+	KUNIT_EXPECT_EQ(test, txc.tai, 36);
+	/* No jump at the switch */
+	elapsed = ktime_to_ns(ktime_sub(ktime_get(), mono));
+	expect_near(test, ns_real(ns), before + elapsed);
+	timekeeper_ns_get_real_ts64(ns, &real);
+	timekeeper_ns_get_clocktai_ts64(ns, &tai);
+	expect_near(test, timespec64_to_ns(&tai) - timespec64_to_ns(&real), 36 * NSEC_PER_SEC);
+
+	/*
+	 * 200 ppm: it gains 200 us a second on the oscillator it runs on,
+	 * the host's CLOCK_MONOTONIC_RAW.
+	 */
+	mono = ktime_get_raw();
+	before = ns_real_minus_raw(ns);
+	msleep(1000);
+	gain = ns_real_minus_raw(ns) - before;
+	mono = ktime_sub(ktime_get_raw(), mono);
+	err = abs(gain - ktime_to_ns(mono) / 5000);
+	KUNIT_EXPECT_LT_MSG(test, err, 10 * NSEC_PER_USEC,
+			    "gained %lld ns in %lld ns", gain, ktime_to_ns(mono));
+
+	/* A namespace created from it has its clock and frequency. */
+	before = ns_real(ns) - ktime_to_ns(ktime_get());
+	child = new_ns(test, ns);
+	KUNIT_EXPECT_EQ(test, ns_freq(child), 200 << 16);
+	expect_near(test, ns_real(child), ns_real(ns));
+	expect_near(test, ns_real(ns) - ktime_to_ns(ktime_get()), before);
+
+	KUNIT_EXPECT_GE(test, do_adjtimex(&host), 0);
+	KUNIT_EXPECT_NE(test, host.freq, 200 << 16);
+	KUNIT_EXPECT_EQ(test, ns_freq(sibling), host.freq);
+	expect_near(test, host_wall_to_mono(), host_before);
+	put_time_ns(child);
+	put_time_ns(sibling);
 	put_time_ns(ns);
 }
 
@@ -193,6 +285,236 @@ static void tkns_test_to_host(struct kunit *test)
 	put_time_ns(ns);
 }
 
+/*
+ * The timekeeper of a namespace is advanced lazily. These tests run the
+ * timekeeper instances on a clocksource which the test moves, with the
+ * geometry of the namespaces' clocksource: nanoseconds, scaled by 2^31.
+ * With a zero frequency offset the NTP tick is an exact number of cycles,
+ * so a lazy advance must give exactly what the host's per tick advance
+ * gives.
+ */
+#define FAKE_SHIFT	31
+
+static u64 fake_cycles;
+
+static u64 fake_read(struct clocksource *cs)
+{
+	return READ_ONCE(fake_cycles);
+}
+
+static struct clocksource fake_clock = {
+	.name		= "kunit-fake",
+	.read		= fake_read,
+	.mask		= CLOCKSOURCE_MASK(64),
+	.mult		= 1U << FAKE_SHIFT,
+	.shift		= FAKE_SHIFT,
+	.maxadj		= (1U << FAKE_SHIFT) / 100 * 11,
+	.max_cycles	= 1ULL << 32,
+	.max_idle_ns	= 1ULL << 32,
+	.max_raw_delta	= CLOCKSOURCE_MASK(63),
+};
+
+struct lazy_tk {
+	struct tk_data	tkd;
+	struct ntp_data	ntp;
+};
+
+static struct lazy_tk *lazy_alloc(struct kunit *test)
+{
+	struct lazy_tk *l = kunit_kzalloc(test, sizeof(*l), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, l);
+	ntp_init_data(&l->ntp);
+	return l;
+}
+
+/* A timekeeper on the fake clock, at @real, steered by @txc if not NULL. */
+static struct lazy_tk *lazy_new(struct kunit *test, time64_t real, struct __kernel_timex *txc)
+{
+	struct timespec64 ts = { .tv_sec = real };
+	struct lazy_tk *l = lazy_alloc(test);
+	struct audit_ntp_data ad;
+	bool clock_set;
+
+	tk_data_clone(&l->tkd, NULL, &l->ntp);
+	tk_data_change_clocksource(&l->tkd, &fake_clock);
+	KUNIT_ASSERT_EQ(test, tk_data_settimeofday(&l->tkd, &ts), 0);
+	if (txc) {
+		audit_ntp_init(&ad);
+		KUNIT_ASSERT_GE(test, tk_data_adjtimex(&l->tkd, txc, &ad, &clock_set), 0);
+	}
+	return l;
+}
+
+/* An exact copy of @src, state and NTP state, on the same clock. */
+static struct lazy_tk *lazy_copy(struct kunit *test, struct lazy_tk *src)
+{
+	struct lazy_tk *l = lazy_alloc(test);
+
+	l->ntp = src->ntp;
+	tk_data_clone(&l->tkd, &src->tkd, &l->ntp);
+	return l;
+}
+
+static s64 lazy_real(struct lazy_tk *l)
+{
+	struct timespec64 ts;
+
+	tk_data_get_real_ts64(&l->tkd, &ts);
+	return timespec64_to_ns(&ts);
+}
+
+static void expect_same_tk(struct kunit *test, struct lazy_tk *a, struct lazy_tk *b)
+{
+	struct timekeeper *ta = &a->tkd.timekeeper, *tb = &b->tkd.timekeeper;
+
+	KUNIT_EXPECT_EQ(test, ta->xtime_sec, tb->xtime_sec);
+	KUNIT_EXPECT_EQ(test, ta->tkr_mono.xtime_nsec, tb->tkr_mono.xtime_nsec);
+	KUNIT_EXPECT_EQ(test, ta->tkr_mono.cycle_last, tb->tkr_mono.cycle_last);
+	KUNIT_EXPECT_EQ(test, ta->tkr_mono.mult, tb->tkr_mono.mult);
+	KUNIT_EXPECT_EQ(test, ta->ntp_error, tb->ntp_error);
+	KUNIT_EXPECT_EQ(test, ta->tai_offset, tb->tai_offset);
+	KUNIT_EXPECT_EQ(test, a->ntp.time_maxerror, b->ntp.time_maxerror);
+	KUNIT_EXPECT_EQ(test, a->ntp.time_status, b->ntp.time_status);
+	KUNIT_EXPECT_EQ(test, a->ntp.time_state, b->ntp.time_state);
+}
+
+/*
+ * Hours of idle time caught up in one advance give exactly what an
+ * advance every second gives, without overflow, and quickly.
+ */
+static void lazy_test_hours_idle(struct kunit *test)
+{
+	const time64_t hours = 48, start = 1483228790;
+	struct lazy_tk *ticked, *lazy;
+	u64 t0, cost;
+	time64_t s;
+
+	ticked = lazy_new(test, start, NULL);
+	lazy = lazy_copy(test, ticked);
+	KUNIT_EXPECT_EQ(test, lazy_real(lazy), start * NSEC_PER_SEC);
+
+	for (s = 0; s < hours * 3600; s++) {
+		fake_cycles += NSEC_PER_SEC;
+		tk_data_advance(&ticked->tkd);
+	}
+	t0 = ktime_get_raw_ns();
+	tk_data_advance(&lazy->tkd);
+	cost = ktime_get_raw_ns() - t0;
+
+	expect_same_tk(test, ticked, lazy);
+	KUNIT_EXPECT_EQ(test, lazy_real(lazy), (start + hours * 3600) * NSEC_PER_SEC);
+	KUNIT_EXPECT_EQ(test, lazy->ntp.time_maxerror, NTP_PHASE_LIMIT);
+	kunit_info(test, "%lld h idle caught up in %llu us\n", hours, cost / NSEC_PER_USEC);
+}
+
+/*
+ * The same with a frequency offset. Advanced every second, the NTP error
+ * feedback keeps the clock on time; advanced once, its multiplier, which
+ * is a multiple of 2^-31, is off by up to half of that for the whole
+ * interval: 0.23 ppb, 5 us in 6 hours.
+ */
+static void lazy_test_hours_with_frequency(struct kunit *test)
+{
+	struct __kernel_timex txc = { .modes = ADJ_FREQUENCY, .freq = 100 << 16 };
+	const time64_t hours = 6, start = 1483228790;
+	struct lazy_tk *ticked, *lazy;
+	s64 want, err;
+	time64_t s;
+
+	ticked = lazy_new(test, start, &txc);
+	lazy = lazy_copy(test, ticked);
+
+	for (s = 0; s < hours * 3600; s++) {
+		fake_cycles += NSEC_PER_SEC;
+		tk_data_advance(&ticked->tkd);
+	}
+	tk_data_advance(&lazy->tkd);
+
+	/* 100 ppm faster than the clocksource */
+	want = (start + hours * 3600) * NSEC_PER_SEC + hours * 3600 * 100 * NSEC_PER_USEC;
+	err = abs(lazy_real(ticked) - want);
+	KUNIT_EXPECT_LT(test, err, NSEC_PER_USEC);
+	err = abs(lazy_real(lazy) - want);
+	KUNIT_EXPECT_LE(test, err, (hours * 3600 * NSEC_PER_SEC >> (FAKE_SHIFT + 1)) + 1);
+	kunit_info(test, "%lld h at 100 ppm: lazy %lld ns off\n", hours, err);
+}
+
+/*
+ * A leap second armed in an NTP state makes it busy: a lazy advance
+ * across it replays each second and inserts the leap second where the
+ * host's advance would.
+ */
+static void lazy_test_leap_second(struct kunit *test)
+{
+	struct __kernel_timex txc = {
+		.modes = ADJ_STATUS | ADJ_TAI, .status = STA_INS, .constant = 36,
+	};
+	/* 2016-12-31T23:59:50Z */
+	const time64_t start = 1483228790;
+	struct lazy_tk *ticked, *lazy;
+	time64_t s;
+
+	ticked = lazy_new(test, start, &txc);
+	lazy = lazy_copy(test, ticked);
+	KUNIT_EXPECT_FALSE(test, ntp_is_idle(&lazy->ntp));
+
+	for (s = 0; s < 20; s++) {
+		fake_cycles += NSEC_PER_SEC;
+		tk_data_advance(&ticked->tkd);
+	}
+	tk_data_advance(&lazy->tkd);
+
+	expect_same_tk(test, ticked, lazy);
+	/* 20 s later, one of them 23:59:60: 2017-01-01T00:00:09Z */
+	KUNIT_EXPECT_EQ(test, lazy_real(lazy), (start + 19) * NSEC_PER_SEC);
+	KUNIT_EXPECT_EQ(test, tk_data_get_tai_offset(&lazy->tkd), 37);
+	KUNIT_EXPECT_EQ(test, lazy->ntp.time_state, TIME_WAIT);
+}
+
+/* Idle seconds skipped at once are the seconds second_overflow() counts. */
+static void lazy_test_skip_idle_seconds(struct kunit *test)
+{
+	static const u64 secs[] = { 1, 2, 3, 999, 1000, 1001, 86400, 1ULL << 40 };
+	static const long maxerror[] = { 0, 1, 499, 500, 15000000, NTP_PHASE_LIMIT - 1 };
+	struct ntp_data *a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
+	struct ntp_data *b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	unsigned int i, j;
+	u64 n;
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	for (i = 0; i < ARRAY_SIZE(secs); i++) {
+		for (j = 0; j < ARRAY_SIZE(maxerror); j++) {
+			ntp_init_data(a);
+			a->time_status = STA_PLL;
+			a->time_maxerror = maxerror[j];
+			*b = *a;
+			KUNIT_ASSERT_TRUE(test, ntp_is_idle(a));
+			ntp_skip_idle_seconds(a, secs[i]);
+			/* Beyond 30000 s maxerror is saturated: stop replaying. */
+			for (n = 0; n < min_t(u64, secs[i], 40000); n++)
+				KUNIT_ASSERT_EQ(test, second_overflow(b, n), 0);
+			KUNIT_EXPECT_EQ(test, a->time_maxerror, b->time_maxerror);
+			KUNIT_EXPECT_EQ(test, a->time_status, b->time_status);
+			KUNIT_EXPECT_EQ(test, a->tick_length, b->tick_length);
+		}
+	}
+}
+
+static struct kunit_case timekeeper_ns_lazy_cases[] = {
+	KUNIT_CASE(lazy_test_hours_idle),
+	KUNIT_CASE(lazy_test_hours_with_frequency),
+	KUNIT_CASE(lazy_test_leap_second),
+	KUNIT_CASE(lazy_test_skip_idle_seconds),
+	{}
+};
+
+static struct kunit_suite timekeeper_ns_lazy_suite = {
+	.name = "timekeeper_ns_lazy",
+	.test_cases = timekeeper_ns_lazy_cases,
+};
+
 static struct kunit_case timekeeper_ns_cases[] = {
 	KUNIT_CASE(tkns_test_create_follows_parent),
 	KUNIT_CASE(tkns_test_settime),
@@ -201,6 +523,7 @@ static struct kunit_case timekeeper_ns_cases[] = {
 	KUNIT_CASE(tkns_test_invalid),
 	KUNIT_CASE(tkns_test_setoffset_and_tai),
 	KUNIT_CASE(tkns_test_to_host),
+	KUNIT_CASE(tkns_test_own_clock),
 	{}
 };
 
@@ -209,7 +532,7 @@ static struct kunit_suite timekeeper_ns_suite = {
 	.test_cases = timekeeper_ns_cases,
 };
 
-kunit_test_suite(timekeeper_ns_suite);
+kunit_test_suites(&timekeeper_ns_suite, &timekeeper_ns_lazy_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the per time namespace timekeeper");
 MODULE_LICENSE("GPL");

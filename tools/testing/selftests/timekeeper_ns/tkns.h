@@ -40,6 +40,31 @@ static inline int64_t realtime_offset_ns(void)
 	return real - (mono + (mono2 - mono) / 2);
 }
 
+/*
+ * @clk minus CLOCK_MONOTONIC, precisely: of @tries reads of @clk, each
+ * bracketed by two reads of CLOCK_MONOTONIC, the one with the narrowest
+ * bracket, so that a preemption in one try does not spoil the pairing.
+ * *@mono, unless NULL, gets the midpoint of that bracket.
+ */
+static inline int64_t clock_offset_ns(clockid_t clk, int tries, int64_t *mono)
+{
+	int64_t width = INT64_MAX, off = 0, mid = 0, m1, c, m2;
+
+	while (tries-- > 0) {
+		m1 = clock_ns(CLOCK_MONOTONIC);
+		c = clock_ns(clk);
+		m2 = clock_ns(CLOCK_MONOTONIC);
+		if (m2 - m1 >= width)
+			continue;
+		width = m2 - m1;
+		mid = m1 + width / 2;
+		off = c - mid;
+	}
+	if (mono)
+		*mono = mid;
+	return off;
+}
+
 /* Allowed drift of realtime_offset_ns() across a test step: 50 ms. */
 #define TKNS_STEP_TOLERANCE_NS	(50 * 1000 * 1000LL)
 
