@@ -102,7 +102,7 @@ struct timekeeper_ns {
  * advances keep them short.
  */
 #define TKNS_CLOCK_SHIFT	31
-#define TKNS_CLOCK_MULT		(1U << TKNS_CLOCK_SHIFT)
+#define TKNS_CLOCK_MULT		BIT(TKNS_CLOCK_SHIFT)
 #define TKNS_CLOCK_MAXADJ	(TKNS_CLOCK_MULT / 100 * 11)
 
 static u64 tkns_clock_read(struct clocksource *cs)
@@ -124,6 +124,7 @@ static struct clocksource tkns_clock = {
 
 static bool tkns_own(struct timekeeper_ns *tkns)
 {
+	/* The flag before the timekeeper; pairs with tkns_set_own(). */
 	return smp_load_acquire(&tkns->own);
 }
 
