@@ -34,6 +34,8 @@ int timekeeper_ns_settimeofday64(struct time_namespace *ns, const struct timespe
 int timekeeper_ns_adjtimex(struct time_namespace *ns, struct __kernel_timex *txc);
 void timekeeper_ns_get_boottime64(struct time_namespace *ns, struct timespec64 *ts);
 ktime_t timekeeper_ns_to_host(struct time_namespace *ns, clockid_t clockid, ktime_t tim);
+bool timekeeper_ns_get_own_ts64(struct time_namespace *ns, clockid_t clockid,
+				struct timespec64 *ts);
 
 /* The time namespace of current, if it is not the host's. */
 static inline struct time_namespace *current_timekeeper_ns(void)
@@ -71,6 +73,8 @@ int timekeeper_ns_settimeofday64(struct time_namespace *ns, const struct timespe
 				 const struct timezone *tz);
 int timekeeper_ns_adjtimex(struct time_namespace *ns, struct __kernel_timex *txc);
 void timekeeper_ns_get_boottime64(struct time_namespace *ns, struct timespec64 *ts);
+bool timekeeper_ns_get_own_ts64(struct time_namespace *ns, clockid_t clockid,
+				struct timespec64 *ts);
 
 #endif /* CONFIG_TIME_NS_TIMEKEEPER */
 
@@ -136,6 +140,17 @@ static inline int timens_do_adjtimex(struct __kernel_timex *txc)
 	if (likely(!ns))
 		return do_adjtimex(txc);
 	return timekeeper_ns_adjtimex(ns, txc);
+}
+
+/*
+ * CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE or CLOCK_BOOTTIME of current's
+ * time namespace, if it has a timekeeper of its own; false otherwise.
+ */
+static inline bool timens_get_own_ts64(clockid_t clockid, struct timespec64 *ts)
+{
+	struct time_namespace *ns = current_timekeeper_ns();
+
+	return unlikely(ns) && timekeeper_ns_get_own_ts64(ns, clockid, ts);
 }
 
 /* The realtime of boot, in current's time namespace (/proc/stat btime). */

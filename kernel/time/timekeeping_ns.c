@@ -219,6 +219,9 @@ static void tkns_publish_vdso(struct timekeeper_ns *tkns)
 		/* Not an offset to the host's clocks: the vDSO asks the kernel. */
 		real.nsec = TIMENS_OFFSET_SYSCALL;
 		tai.nsec = TIMENS_OFFSET_SYSCALL;
+		vd->offset[CLOCK_MONOTONIC].nsec = TIMENS_OFFSET_SYSCALL;
+		vd->offset[CLOCK_MONOTONIC_COARSE].nsec = TIMENS_OFFSET_SYSCALL;
+		vd->offset[CLOCK_BOOTTIME].nsec = TIMENS_OFFSET_SYSCALL;
 	}
 	vd->offset[CLOCK_REALTIME] = real;
 	vd->offset[CLOCK_REALTIME_COARSE] = real;
@@ -397,6 +400,57 @@ static ktime_t tkns_own_now(struct timekeeper_ns *tkns, clockid_t clockid)
 	tkns_refresh(tkns);
 	return tk_data_get_with_offset(&tkns->tkd, clockid == CLOCK_TAI ?
 				       TK_OFFS_TAI : TK_OFFS_REAL);
+}
+
+/**
+ * timekeeper_ns_drift - How far a namespace's own monotonic clocks ran from the host's
+ * @ns:		the namespace, not the initial one
+ * @clockid:	CLOCK_MONOTONIC or CLOCK_BOOTTIME
+ *
+ * Return: the namespace's timekeeper's @clockid minus the host's now, to
+ * be added to the namespace's fixed offset for @clockid; 0 if @ns follows
+ * the host.
+ */
+ktime_t timekeeper_ns_drift(struct time_namespace *ns, clockid_t clockid)
+{
+	struct timekeeper_ns *tkns = ns->tkns;
+
+	if (!tkns_own(tkns))
+		return 0;
+	tkns_refresh(tkns);
+	if (clockid == CLOCK_MONOTONIC)
+		return ktime_sub(tk_data_get(&tkns->tkd), ktime_get());
+	return ktime_sub(tk_data_get_with_offset(&tkns->tkd, TK_OFFS_BOOT),
+			 ktime_get_boottime());
+}
+
+/**
+ * timekeeper_ns_get_own_ts64 - A monotonic clock of a namespace with an own timekeeper
+ * @ns:		the namespace
+ * @clockid:	CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE or CLOCK_BOOTTIME
+ * @ts:		where to store the time
+ *
+ * The clock as the namespace's timekeeper runs it, with the namespace's
+ * offset. Coarse is fine, as an own timekeeper is advanced lazily.
+ *
+ * Return: false, with @ts untouched, if @ns follows the host.
+ */
+bool timekeeper_ns_get_own_ts64(struct time_namespace *ns, clockid_t clockid,
+				struct timespec64 *ts)
+{
+	struct timekeeper_ns *tkns = ns->tkns;
+
+	if (!tkns_own(tkns))
+		return false;
+	tkns_refresh(tkns);
+	if (clockid == CLOCK_BOOTTIME) {
+		*ts = ktime_to_timespec64(tk_data_get_with_offset(&tkns->tkd, TK_OFFS_BOOT));
+		*ts = timespec64_add(*ts, ns->offsets.boottime);
+	} else {
+		*ts = ktime_to_timespec64(tk_data_get(&tkns->tkd));
+		*ts = timespec64_add(*ts, ns->offsets.monotonic);
+	}
+	return true;
 }
 
 /* The namespace's offset from the host for @clockid: REALTIME or TAI. */

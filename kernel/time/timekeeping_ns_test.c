@@ -11,6 +11,7 @@
 #include <linux/clocksource.h>
 #include <linux/delay.h>
 #include <linux/nsproxy.h>
+#include <linux/slab.h>
 #include <linux/time_namespace.h>
 #include <linux/timekeeper_ns.h>
 #include <linux/timekeeping.h>
@@ -515,6 +516,21 @@ static struct kunit_suite timekeeper_ns_lazy_suite = {
 	.test_cases = timekeeper_ns_lazy_cases,
 };
 
+/*
+ * The memory target: a namespace, its clocks and its vvar page in 8 KiB,
+ * even in this kernel, whose locks carry lockdep maps.
+ */
+static void tkns_test_memory(struct kunit *test)
+{
+	struct time_namespace *ns = new_ns(test, &init_time_ns);
+	size_t bytes = ksize(ns) + ksize(ns->tkns) + PAGE_SIZE;
+
+	kunit_info(test, "time namespace %zu + clocks %zu + vvar page %lu = %zu bytes\n",
+		   ksize(ns), ksize(ns->tkns), PAGE_SIZE, bytes);
+	KUNIT_EXPECT_LE(test, bytes, 8192);
+	put_time_ns(ns);
+}
+
 static struct kunit_case timekeeper_ns_cases[] = {
 	KUNIT_CASE(tkns_test_create_follows_parent),
 	KUNIT_CASE(tkns_test_settime),
@@ -524,6 +540,7 @@ static struct kunit_case timekeeper_ns_cases[] = {
 	KUNIT_CASE(tkns_test_setoffset_and_tai),
 	KUNIT_CASE(tkns_test_to_host),
 	KUNIT_CASE(tkns_test_own_clock),
+	KUNIT_CASE(tkns_test_memory),
 	{}
 };
 

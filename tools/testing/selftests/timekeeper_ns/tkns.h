@@ -41,19 +41,21 @@ static inline int64_t realtime_offset_ns(void)
 }
 
 /*
- * @clk minus CLOCK_MONOTONIC, precisely: of @tries reads of @clk, each
- * bracketed by two reads of CLOCK_MONOTONIC, the one with the narrowest
- * bracket, so that a preemption in one try does not spoil the pairing.
- * *@mono, unless NULL, gets the midpoint of that bracket.
+ * @clk minus CLOCK_MONOTONIC_RAW, precisely: of @tries reads of @clk, each
+ * bracketed by two reads of CLOCK_MONOTONIC_RAW, the one with the
+ * narrowest bracket, so that a preemption in one try does not spoil the
+ * pairing. *@mono, unless NULL, gets the midpoint of that bracket.
+ * CLOCK_MONOTONIC_RAW is the oscillator: no adjtimex() in any namespace
+ * changes its rate, and none can step it.
  */
 static inline int64_t clock_offset_ns(clockid_t clk, int tries, int64_t *mono)
 {
 	int64_t width = INT64_MAX, off = 0, mid = 0, m1, c, m2;
 
 	while (tries-- > 0) {
-		m1 = clock_ns(CLOCK_MONOTONIC);
+		m1 = clock_ns(CLOCK_MONOTONIC_RAW);
 		c = clock_ns(clk);
-		m2 = clock_ns(CLOCK_MONOTONIC);
+		m2 = clock_ns(CLOCK_MONOTONIC_RAW);
 		if (m2 - m1 >= width)
 			continue;
 		width = m2 - m1;
