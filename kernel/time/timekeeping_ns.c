@@ -93,6 +93,9 @@ struct timekeeper_ns {
 	struct hrtimer		second;
 };
 
+/* The largest TAI offset adjtimex() accepts, as the host's NTP code */
+#define TKNS_MAX_TAI_OFFSET	100000
+
 /*
  * The clocksource of the namespace timekeepers: the host's
  * CLOCK_MONOTONIC_RAW in nanoseconds, scaled by 2^31 so that the NTP
@@ -234,33 +237,67 @@ static void tkns_publish_vdso(struct timekeeper_ns *tkns)
 }
 
 /*
+ * The host's clocks at one instant: CLOCK_MONOTONIC_RAW, which is what
+ * tkns_clock reads, and CLOCK_REALTIME, CLOCK_MONOTONIC and CLOCK_BOOTTIME.
+ */
+struct tkns_host_snapshot {
+	u64	raw;
+	ktime_t	real;
+	ktime_t	mono;
+	ktime_t	boot;
+};
+
+static void tkns_host_snapshot(struct tkns_host_snapshot *hs)
+{
+	struct system_time_snapshot snap, check;
+	ktime_t offs_real, offs_boot;
+
+	/* The offsets of that instant: retry if the host's clock was set. */
+	do {
+		ktime_get_snapshot(&snap);
+		offs_real = ktime_mono_to_any(0, TK_OFFS_REAL);
+		offs_boot = ktime_mono_to_any(0, TK_OFFS_BOOT);
+		ktime_get_snapshot(&check);
+	} while (snap.clock_was_set_seq != check.clock_was_set_seq);
+
+	hs->raw = ktime_to_ns(snap.raw);
+	hs->real = snap.real;
+	hs->mono = ktime_sub(snap.real, offs_real);
+	hs->boot = ktime_add(hs->mono, offs_boot);
+}
+
+/*
  * Give @tkns a timekeeper of its own which continues the clocks it has
- * now: a copy of @src (NULL: the host's timekeeper), whose NTP state
- * @state reports, stepped by @real_offset and with the TAI offset @tai.
- * The copy runs on tkns_clock, at the frequency and tick length of @src.
- * Called with tkns->lock held, or before @tkns is visible.
+ * now: a copy of @src, an own timekeeper whose NTP state @state reports;
+ * or, if @src is NULL, the host's clocks with CLOCK_REALTIME shifted by
+ * @real_offset. The timekeeper runs on tkns_clock, at the frequency and
+ * tick length in @state, with the TAI offset @tai. Called with tkns->lock
+ * held, or before @tkns is visible.
  */
 static int tkns_own_clock(struct timekeeper_ns *tkns, struct tk_data *src,
 			  const struct __kernel_timex *state, ktime_t real_offset, int tai)
 {
-	struct timespec64 step = ktime_to_timespec64(real_offset);
 	struct __kernel_timex txc = {
-		.modes		= ADJ_FREQUENCY | ADJ_TICK | ADJ_TAI,
+		.modes		= ADJ_FREQUENCY | ADJ_TICK,
 		.freq		= state->freq,
 		.tick		= state->tick,
-		.constant	= tai,
 	};
+	struct tkns_host_snapshot hs;
 	struct audit_ntp_data ad;
 	bool clock_set;
 	int ret;
 
 	ntp_init_data(&tkns->ntp);
-	tk_data_clone(&tkns->tkd, src, &tkns->ntp);
-	tk_data_change_clocksource(&tkns->tkd, &tkns_clock);
-	if (real_offset) {
-		ret = tk_data_inject_offset(&tkns->tkd, &step);
-		if (ret)
-			return ret;
+	if (src) {
+		tk_data_clone(&tkns->tkd, src, &tkns->ntp);
+	} else {
+		tkns_host_snapshot(&hs);
+		tk_data_init(&tkns->tkd, &tkns_clock, &tkns->ntp, hs.raw,
+			     ktime_add(hs.real, real_offset), hs.mono, hs.boot, tai);
+	}
+	if (tai >= 0 && tai <= TKNS_MAX_TAI_OFFSET) {
+		txc.modes |= ADJ_TAI;
+		txc.constant = tai;
 	}
 	audit_ntp_init(&ad);
 	ret = tk_data_adjtimex(&tkns->tkd, &txc, &ad, &clock_set);
@@ -647,7 +684,6 @@ int timekeeper_ns_settimeofday64(struct time_namespace *ns, const struct timespe
 
 /* What a namespace that follows the host can do with adjtimex(). */
 #define TKNS_ADJ_MODES	(ADJ_SETOFFSET | ADJ_TAI | ADJ_NANO | ADJ_MICRO)
-#define TKNS_MAX_TAI_OFFSET	100000
 
 /* Does @txc steer the clock, which needs a timekeeper of its own? */
 static bool tkns_steers(const struct __kernel_timex *txc)

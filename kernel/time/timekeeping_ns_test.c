@@ -19,6 +19,8 @@
 
 #include "ntp_internal.h"
 #include "timekeeping_internal.h"
+#include "timekeeping_recorded.h"
+#include "timekeeping_recorded_data.h"
 
 /* Reads that should agree do so within this much under TCG: 50 ms. */
 #define TOLERANCE_NS	(50 * NSEC_PER_MSEC)
@@ -332,14 +334,12 @@ static struct lazy_tk *lazy_alloc(struct kunit *test)
 /* A timekeeper on the fake clock, at @real, steered by @txc if not NULL. */
 static struct lazy_tk *lazy_new(struct kunit *test, time64_t real, struct __kernel_timex *txc)
 {
-	struct timespec64 ts = { .tv_sec = real };
 	struct lazy_tk *l = lazy_alloc(test);
 	struct audit_ntp_data ad;
 	bool clock_set;
 
-	tk_data_clone(&l->tkd, NULL, &l->ntp);
-	tk_data_change_clocksource(&l->tkd, &fake_clock);
-	KUNIT_ASSERT_EQ(test, tk_data_settimeofday(&l->tkd, &ts), 0);
+	tk_data_init(&l->tkd, &fake_clock, &l->ntp, fake_cycles, ktime_set(real, 0),
+		     ktime_set(1000, 0), ktime_set(1000, 0), 0);
 	if (txc) {
 		audit_ntp_init(&ad);
 		KUNIT_ASSERT_GE(test, tk_data_adjtimex(&l->tkd, txc, &ad, &clock_set), 0);
@@ -531,6 +531,115 @@ static void tkns_test_memory(struct kunit *test)
 	put_time_ns(ns);
 }
 
+/*
+ * The recorded run: the program of timekeeping_recorded.h on a timekeeper
+ * instance gives what the unmodified host timekeeping gave, step by step.
+ */
+static u64 rec_cycles;
+
+static u64 rec_read(struct clocksource *cs)
+{
+	return READ_ONCE(rec_cycles);
+}
+
+static struct clocksource rec_clock = {
+	.name		= "kunit-recorded",
+	.read		= rec_read,
+	.mask		= TK_REC_MASK,
+	.mult		= TK_REC_MULT,
+	.shift		= TK_REC_SHIFT,
+	.maxadj		= TK_REC_MAXADJ,
+	.max_cycles	= TK_REC_MAX_CYCLES,
+	.max_idle_ns	= TK_REC_MAX_IDLE_NS,
+	.max_raw_delta	= TK_REC_MAX_RAW_DELTA,
+};
+
+static int rec_step(struct lazy_tk *l, const struct tk_rec_step *s)
+{
+	struct __kernel_timex txc = s->txc;
+	struct timespec64 ts = { .tv_sec = s->sec };
+	struct audit_ntp_data ad;
+	bool clock_set;
+
+	switch (s->op) {
+	case TK_REC_ADVANCE:
+		WRITE_ONCE(rec_cycles, rec_cycles + s->cycles);
+		tk_data_advance(&l->tkd);
+		return 0;
+	case TK_REC_ADJTIMEX:
+		audit_ntp_init(&ad);
+		return tk_data_adjtimex(&l->tkd, &txc, &ad, &clock_set);
+	case TK_REC_SETTIME:
+		return tk_data_settimeofday(&l->tkd, &ts);
+	}
+	return -EINVAL;
+}
+
+static void recorded_test_replay(struct kunit *test)
+{
+	struct lazy_tk *l = lazy_alloc(test);
+	struct audit_ntp_data ad;
+	unsigned int i, same = 0;
+	bool clock_set;
+
+	KUNIT_ASSERT_EQ(test, ARRAY_SIZE(tk_rec_results), ARRAY_SIZE(tk_rec_steps));
+
+	/*
+	 * On the clock, as the base kernel's host timekeeper was when it
+	 * had switched to it; the program then sets the time.
+	 */
+	rec_cycles = 0;
+	tk_data_init(&l->tkd, &rec_clock, &l->ntp, 0, ktime_set(TK_REC_START, 0),
+		     ktime_set(1000, 0), ktime_set(1000, 0), 0);
+
+	for (i = 0; i < ARRAY_SIZE(tk_rec_steps); i++) {
+		const struct tk_rec_result *want = &tk_rec_results[i];
+		struct __kernel_timex txc = {};
+		struct tk_rec_result got;
+		struct timespec64 ts;
+
+		rec_step(l, &tk_rec_steps[i]);
+		/* Zero the padding too, for the memcmp() below */
+		memset(&got, 0, sizeof(got));
+		audit_ntp_init(&ad);
+		got.ret = tk_data_adjtimex(&l->tkd, &txc, &ad, &clock_set);
+		tk_data_get_real_ts64(&l->tkd, &ts);
+		got.sec = ts.tv_sec;
+		got.nsec = ts.tv_nsec;
+		got.freq = txc.freq;
+		got.offset = txc.offset;
+		got.maxerror = txc.maxerror;
+		got.esterror = txc.esterror;
+		got.status = txc.status;
+		got.tai = txc.tai;
+		got.tick = txc.tick;
+
+		KUNIT_EXPECT_EQ_MSG(test, got.sec, want->sec, "step %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, got.nsec, want->nsec, "step %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, got.ret, want->ret, "step %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, got.freq, want->freq, "step %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, got.offset, want->offset, "step %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, got.maxerror, want->maxerror, "step %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, got.esterror, want->esterror, "step %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, got.status, want->status, "step %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, got.tai, want->tai, "step %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, got.tick, want->tick, "step %u", i);
+		same += !memcmp(&got, want, sizeof(got));
+	}
+	kunit_info(test, "%u of %zu recorded steps reproduced exactly\n", same,
+		   ARRAY_SIZE(tk_rec_steps));
+}
+
+static struct kunit_case timekeeper_ns_recorded_cases[] = {
+	KUNIT_CASE(recorded_test_replay),
+	{}
+};
+
+static struct kunit_suite timekeeper_ns_recorded_suite = {
+	.name = "timekeeper_ns_recorded",
+	.test_cases = timekeeper_ns_recorded_cases,
+};
+
 static struct kunit_case timekeeper_ns_cases[] = {
 	KUNIT_CASE(tkns_test_create_follows_parent),
 	KUNIT_CASE(tkns_test_settime),
@@ -549,7 +658,8 @@ static struct kunit_suite timekeeper_ns_suite = {
 	.test_cases = timekeeper_ns_cases,
 };
 
-kunit_test_suites(&timekeeper_ns_suite, &timekeeper_ns_lazy_suite);
+kunit_test_suites(&timekeeper_ns_suite, &timekeeper_ns_lazy_suite,
+		  &timekeeper_ns_recorded_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the per time namespace timekeeper");
 MODULE_LICENSE("GPL");

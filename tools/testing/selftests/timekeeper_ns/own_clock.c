@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -224,19 +225,59 @@ TEST(frequency)
 	ASSERT_GT(200 * USEC, llabs(off - host_off));
 }
 
+/* Reads CLOCK_MONOTONIC and CLOCK_REALTIME until told to stop. */
+struct reader {
+	volatile int	stop;
+	int64_t		reads;
+	int64_t		mono_back;	/* the largest step back seen, ns */
+	int64_t		real_back;
+};
+
+static void *read_clocks(void *arg)
+{
+	int64_t mono, real, last_mono = 0, last_real = 0;
+	struct reader *r = arg;
+
+	while (!r->stop) {
+		mono = clock_ns(CLOCK_MONOTONIC);
+		real = clock_ns(CLOCK_REALTIME);
+		if (last_mono - mono > r->mono_back)
+			r->mono_back = last_mono - mono;
+		if (last_real && last_real - real > r->real_back)
+			r->real_back = last_real - real;
+		last_mono = mono;
+		last_real = real;
+		r->reads++;
+	}
+	return NULL;
+}
+
 static void switch_continues(struct __test_metadata *_metadata)
 {
 	struct timespec pause = { .tv_nsec = 200 * MSEC };
 	int64_t real0, real1, mono0, mono1, d;
+	struct reader r = {};
 	struct timex tx;
+	pthread_t thr;
 
 	set_realtime(_metadata, LEAP_EVE);
 	set_tai(_metadata, 36);
 	/* Let the namespace's clock run on from the set. */
 	ASSERT_EQ(0, clock_nanosleep(CLOCK_MONOTONIC, 0, &pause, NULL));
+	/* A reader which must never see the clocks go back */
+	ASSERT_EQ(0, pthread_create(&thr, NULL, read_clocks, &r));
+	ASSERT_EQ(0, clock_nanosleep(CLOCK_MONOTONIC, 0, &pause, NULL));
 	real0 = clock_at(CLOCK_REALTIME, &mono0);
 	set_freq(_metadata, 0);
 	real1 = clock_at(CLOCK_REALTIME, &mono1);
+	ASSERT_EQ(0, clock_nanosleep(CLOCK_MONOTONIC, 0, &pause, NULL));
+	r.stop = 1;
+	ASSERT_EQ(0, pthread_join(thr, NULL));
+	TH_LOG("%lld reads across the switch, largest step back: MONOTONIC %lld ns, REALTIME %lld ns",
+	       (long long)r.reads, (long long)r.mono_back, (long long)r.real_back);
+	ASSERT_LT(100, r.reads);
+	ASSERT_EQ(0, r.mono_back);
+	ASSERT_EQ(0, r.real_back);
 	ASSERT_GT(NSEC_PER_SEC, llabs(real0 - LEAP_EVE * NSEC_PER_SEC));
 	d = (real1 - real0) - (mono1 - mono0);
 	TH_LOG("REALTIME moved by %+lld ns more than MONOTONIC across the switch",
