@@ -227,7 +227,7 @@ TEST(frequency)
 
 /* Reads CLOCK_MONOTONIC and CLOCK_REALTIME until told to stop. */
 struct reader {
-	volatile int	stop;
+	int		stop;		/* set with __atomic_store_n() */
 	int64_t		reads;
 	int64_t		mono_back;	/* the largest step back seen, ns */
 	int64_t		real_back;
@@ -238,7 +238,7 @@ static void *read_clocks(void *arg)
 	int64_t mono, real, last_mono = 0, last_real = 0;
 	struct reader *r = arg;
 
-	while (!r->stop) {
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
 		mono = clock_ns(CLOCK_MONOTONIC);
 		real = clock_ns(CLOCK_REALTIME);
 		if (last_mono - mono > r->mono_back)
@@ -271,10 +271,11 @@ static void switch_continues(struct __test_metadata *_metadata)
 	set_freq(_metadata, 0);
 	real1 = clock_at(CLOCK_REALTIME, &mono1);
 	ASSERT_EQ(0, clock_nanosleep(CLOCK_MONOTONIC, 0, &pause, NULL));
-	r.stop = 1;
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
 	ASSERT_EQ(0, pthread_join(thr, NULL));
-	TH_LOG("%lld reads across the switch, largest step back: MONOTONIC %lld ns, REALTIME %lld ns",
-	       (long long)r.reads, (long long)r.mono_back, (long long)r.real_back);
+	TH_LOG("%lld reads across the switch, largest step back: %s %lld ns, %s %lld ns",
+	       (long long)r.reads, "MONOTONIC", (long long)r.mono_back,
+	       "REALTIME", (long long)r.real_back);
 	ASSERT_LT(100, r.reads);
 	ASSERT_EQ(0, r.mono_back);
 	ASSERT_EQ(0, r.real_back);
