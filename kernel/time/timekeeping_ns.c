@@ -431,12 +431,22 @@ void timekeeper_ns_setup_vdso(struct time_namespace *ns, struct vdso_data *vdata
 	raw_spin_unlock_irqrestore(&tkns->lock, flags);
 }
 
-/* The current time of a namespace's own REALTIME or TAI clock. */
+/* The current time of @clockid of a namespace's own timekeeper, without offsets. */
 static ktime_t tkns_own_now(struct timekeeper_ns *tkns, clockid_t clockid)
 {
 	tkns_refresh(tkns);
-	return tk_data_get_with_offset(&tkns->tkd, clockid == CLOCK_TAI ?
-				       TK_OFFS_TAI : TK_OFFS_REAL);
+	switch (clockid) {
+	case CLOCK_REALTIME:
+	case CLOCK_REALTIME_ALARM:
+		return tk_data_get_with_offset(&tkns->tkd, TK_OFFS_REAL);
+	case CLOCK_TAI:
+		return tk_data_get_with_offset(&tkns->tkd, TK_OFFS_TAI);
+	case CLOCK_BOOTTIME:
+	case CLOCK_BOOTTIME_ALARM:
+		return tk_data_get_with_offset(&tkns->tkd, TK_OFFS_BOOT);
+	default:
+		return tk_data_get(&tkns->tkd);
+	}
 }
 
 /**
@@ -454,11 +464,8 @@ ktime_t timekeeper_ns_drift(struct time_namespace *ns, clockid_t clockid)
 
 	if (!tkns_own(tkns))
 		return 0;
-	tkns_refresh(tkns);
-	if (clockid == CLOCK_MONOTONIC)
-		return ktime_sub(tk_data_get(&tkns->tkd), ktime_get());
-	return ktime_sub(tk_data_get_with_offset(&tkns->tkd, TK_OFFS_BOOT),
-			 ktime_get_boottime());
+	return ktime_sub(tkns_own_now(tkns, clockid), clockid == CLOCK_MONOTONIC ?
+						      ktime_get() : ktime_get_boottime());
 }
 
 /**
@@ -479,14 +486,9 @@ bool timekeeper_ns_get_own_ts64(struct time_namespace *ns, clockid_t clockid,
 
 	if (!tkns_own(tkns))
 		return false;
-	tkns_refresh(tkns);
-	if (clockid == CLOCK_BOOTTIME) {
-		*ts = ktime_to_timespec64(tk_data_get_with_offset(&tkns->tkd, TK_OFFS_BOOT));
-		*ts = timespec64_add(*ts, ns->offsets.boottime);
-	} else {
-		*ts = ktime_to_timespec64(tk_data_get(&tkns->tkd));
-		*ts = timespec64_add(*ts, ns->offsets.monotonic);
-	}
+	*ts = ktime_to_timespec64(tkns_own_now(tkns, clockid));
+	*ts = timespec64_add(*ts, clockid == CLOCK_BOOTTIME ? ns->offsets.boottime :
+							      ns->offsets.monotonic);
 	return true;
 }
 
