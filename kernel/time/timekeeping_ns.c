@@ -2,12 +2,20 @@
 /*
  * A timekeeper per time namespace.
  *
- * Every time namespace other than the initial one owns a struct
- * timekeeper_ns: its CLOCK_REALTIME, its CLOCK_TAI offset and its
- * timezone. A task with CAP_SYS_TIME in the user namespace owning the
- * time namespace sets them (settimeofday, clock_settime, adjtimex with
- * ADJ_SETOFFSET or ADJ_TAI) without moving the clocks of the host or of
- * any other namespace.
+ * A time namespace with clocks of its own ("local") owns a struct
+ * timens_tk: its CLOCK_REALTIME, its CLOCK_TAI offset, its timezone and,
+ * once it steers them, a timekeeper and NTP state. A task with
+ * CAP_SYS_TIME in the user namespace owning the time namespace sets them
+ * (settimeofday, clock_settime, adjtimex, clock_adjtime) without moving
+ * the clocks of the host or of any other namespace.
+ *
+ * Which namespaces are local (no ABI break for the owners of the host's
+ * clock): one owned by a user namespace other than the initial one, from
+ * creation, as its tasks could never set the host's clock; one created
+ * from a local namespace; and one owned by the initial user namespace
+ * whose creator opted in through /proc/PID/timens_clock before the first
+ * task entered it. Any other namespace has no struct timens_tk: its tasks
+ * read and set the host's clock with the host's rules, as upstream.
  *
  * A new namespace follows the host: its CLOCK_REALTIME is the host's,
  * shifted by the offset its owner set (none at first), so it runs at the
@@ -38,21 +46,20 @@
  * vvar page and read by the syscall.
  *
  * Locking:
- *   tkns->lock (raw spinlock, irq-safe) serialises writers of the state;
- *   tkns->seq (seqcount associated with tkns->lock) lets readers take
+ *   ttk->lock (raw spinlock, irq-safe) serialises writers of the state;
+ *   ttk->seq (seqcount associated with ttk->lock) lets readers take
  *   a consistent snapshot without the lock. The vvar page copy is
- *   written under tkns->lock, inside vdata->offs_seq, which the vDSO
- *   retries on. tkns->own is set once, under tkns->lock, after the
+ *   written under ttk->lock, inside vdata->offs_seq, which the vDSO
+ *   retries on. ttk->own is set once, under ttk->lock, after the
  *   namespace's timekeeper is complete; readers load it with acquire.
- *   The namespace's timekeeper has its own tkns->tkd.lock and seqcount,
- *   which nest inside tkns->lock and protect tkns->ntp. Reading the
+ *   The namespace's timekeeper has its own ttk->tkd.lock and seqcount,
+ *   which nest inside ttk->lock and protect ttk->ntp. Reading the
  *   timekeeper's clocksource reads the host's timekeeper under its
  *   seqcount; the host's timekeeping locks are never taken while a
  *   namespace lock is held.
  */
 
 #include <linux/audit.h>
-#include <linux/capability.h>
 #include <linux/clocksource.h>
 #include <linux/hrtimer.h>
 #include <linux/slab.h>
@@ -66,35 +73,36 @@
 #include "timekeeping_internal.h"
 
 /**
- * struct timekeeper_ns - the clocks a time namespace owns
- * @seq:	 lets readers snapshot @real_offset, @tai_adjust and @tz
+ * struct timens_tk - the clocks a time namespace owns
+ * @seq:	 lets readers snapshot @real_offset, @tai_adjust, @tz, @nano and @own
  * @lock:	 serialises writers
- * @real_offset: namespace CLOCK_REALTIME minus host CLOCK_REALTIME
+ * @real_offset: namespace CLOCK_REALTIME minus host CLOCK_REALTIME, normalised
+ *		 as a timespec64 and added as one, as the vDSO adds it
  * @tai_adjust:	 namespace TAI offset minus host TAI offset, in seconds
  * @tz:		 the namespace's timezone (settimeofday/gettimeofday)
+ * @nano:	 adjtimex() reports in nanoseconds (ADJ_NANO) rather than in
+ *		 microseconds (ADJ_MICRO)
  * @vdata:	 the namespace's vvar page, once a task entered it
  * @own:	 the namespace runs @tkd rather than following the host
  * @tkd:	 its timekeeper, once @own
  * @ntp:	 the NTP state which steers @tkd
  * @second:	 advances @tkd once a second while @ntp is not idle
  *
- * @real_offset and @tai_adjust are only used while !@own.
+ * @real_offset, @tai_adjust and @nano are only used while !@own.
  */
-struct timekeeper_ns {
+struct timens_tk {
 	seqcount_raw_spinlock_t	seq;
 	raw_spinlock_t		lock;
-	ktime_t			real_offset;
+	struct timespec64	real_offset;
 	s32			tai_adjust;
 	struct timezone		tz;
+	bool			nano;
 	struct vdso_data	*vdata;
 	bool			own;
 	struct tk_data		tkd;
 	struct ntp_data		ntp;
 	struct hrtimer		second;
 };
-
-/* The largest TAI offset adjtimex() accepts, as the host's NTP code */
-#define TKNS_MAX_TAI_OFFSET	100000
 
 /*
  * The clocksource of the namespace timekeepers: the host's
@@ -104,150 +112,158 @@ struct timekeeper_ns {
  * the readout code handles longer deltas, and the namespaces' own
  * advances keep them short.
  */
-#define TKNS_CLOCK_SHIFT	31
-#define TKNS_CLOCK_MULT		BIT(TKNS_CLOCK_SHIFT)
-#define TKNS_CLOCK_MAXADJ	(TKNS_CLOCK_MULT / 100 * 11)
+#define TIMENS_CLOCK_SHIFT	31
+#define TIMENS_CLOCK_MULT	BIT(TIMENS_CLOCK_SHIFT)
+#define TIMENS_CLOCK_MAXADJ	(TIMENS_CLOCK_MULT / 100 * 11)
 
-static u64 tkns_clock_read(struct clocksource *cs)
+static u64 timens_tk_clock_read(struct clocksource *cs)
 {
 	return ktime_get_raw_ns();
 }
 
-static struct clocksource tkns_clock = {
+static struct clocksource timens_tk_clock = {
 	.name		= "timens-raw",
-	.read		= tkns_clock_read,
+	.read		= timens_tk_clock_read,
 	.mask		= CLOCKSOURCE_MASK(64),
-	.mult		= TKNS_CLOCK_MULT,
-	.shift		= TKNS_CLOCK_SHIFT,
-	.maxadj		= TKNS_CLOCK_MAXADJ,
+	.mult		= TIMENS_CLOCK_MULT,
+	.shift		= TIMENS_CLOCK_SHIFT,
+	.maxadj		= TIMENS_CLOCK_MAXADJ,
 	.max_cycles	= 1ULL << 32,
 	.max_idle_ns	= 1ULL << 32,
 	.max_raw_delta	= CLOCKSOURCE_MASK(63),
 };
 
-static bool tkns_own(struct timekeeper_ns *tkns)
+static bool timens_tk_own(struct timens_tk *ttk)
 {
-	/* The flag before the timekeeper; pairs with tkns_set_own(). */
-	return smp_load_acquire(&tkns->own);
+	/* The flag before the timekeeper; pairs with timens_tk_take_over(). */
+	return smp_load_acquire(&ttk->own);
 }
 
 /* Bring an own timekeeper up to date if it is more than a tick old. */
-static void tkns_refresh(struct timekeeper_ns *tkns)
+static void timens_tk_refresh(struct timens_tk *ttk)
 {
-	struct timekeeper *tk = &tkns->tkd.timekeeper;
+	struct timekeeper *tk = &ttk->tkd.timekeeper;
 
 	if (ktime_get_raw_ns() - READ_ONCE(tk->tkr_mono.cycle_last) >=
 	    READ_ONCE(tk->cycle_interval))
-		tk_data_advance(&tkns->tkd);
+		tk_data_advance(&ttk->tkd);
 }
 
-static bool tkns_ntp_idle(struct timekeeper_ns *tkns)
+static bool timens_tk_ntp_idle(struct timens_tk *ttk)
 {
 	unsigned long flags;
 	bool idle;
 
-	raw_spin_lock_irqsave(&tkns->tkd.lock, flags);
-	idle = ntp_is_idle(&tkns->ntp);
-	raw_spin_unlock_irqrestore(&tkns->tkd.lock, flags);
+	raw_spin_lock_irqsave(&ttk->tkd.lock, flags);
+	idle = ntp_is_idle(&ttk->ntp);
+	raw_spin_unlock_irqrestore(&ttk->tkd.lock, flags);
 	return idle;
 }
 
-static enum hrtimer_restart tkns_second(struct hrtimer *timer)
+static enum hrtimer_restart timens_tk_second(struct hrtimer *timer)
 {
-	struct timekeeper_ns *tkns = container_of(timer, struct timekeeper_ns, second);
+	struct timens_tk *ttk = container_of(timer, struct timens_tk, second);
 
-	tk_data_advance(&tkns->tkd);
-	if (tkns_ntp_idle(tkns))
+	tk_data_advance(&ttk->tkd);
+	if (timens_tk_ntp_idle(ttk))
 		return HRTIMER_NORESTART;
 	hrtimer_forward_now(timer, ktime_set(1, 0));
 	return HRTIMER_RESTART;
 }
 
 /* Advance once a second while the NTP state has per second work. */
-static void tkns_arm_second(struct timekeeper_ns *tkns)
+static void timens_tk_arm_second(struct timens_tk *ttk)
 {
-	if (!tkns_ntp_idle(tkns) && !hrtimer_is_queued(&tkns->second))
-		hrtimer_start(&tkns->second, ktime_set(1, 0), HRTIMER_MODE_REL_SOFT);
+	if (!timens_tk_ntp_idle(ttk) && !hrtimer_is_queued(&ttk->second))
+		hrtimer_start(&ttk->second, ktime_set(1, 0), HRTIMER_MODE_REL_SOFT);
 }
 
-struct tkns_snapshot {
-	ktime_t		real_offset;
-	s32		tai_adjust;
-	struct timezone	tz;
+struct timens_tk_snapshot {
+	struct timespec64	real_offset;
+	s32			tai_adjust;
+	struct timezone		tz;
+	bool			nano;
 };
 
-static void tkns_read(struct timekeeper_ns *tkns, struct tkns_snapshot *snap)
+static void timens_tk_read(struct timens_tk *ttk, struct timens_tk_snapshot *snap)
 {
 	unsigned int seq;
 
 	do {
-		seq = read_seqcount_begin(&tkns->seq);
-		snap->real_offset = tkns->real_offset;
-		snap->tai_adjust = tkns->tai_adjust;
-		snap->tz = tkns->tz;
-	} while (read_seqcount_retry(&tkns->seq, seq));
+		seq = read_seqcount_begin(&ttk->seq);
+		snap->real_offset = ttk->real_offset;
+		snap->tai_adjust = ttk->tai_adjust;
+		snap->tz = ttk->tz;
+		snap->nano = ttk->nano;
+	} while (read_seqcount_retry(&ttk->seq, seq));
 }
 
-static struct timens_offset tkns_vdso_offset(ktime_t off)
+/*
+ * Writers of the state: under ttk->lock, inside ttk->seq and, once a task
+ * entered the namespace, inside the vvar page's offs_seq, which the vDSO
+ * checks across its read of the host's clock. A switch to an own clock
+ * takes its snapshot of the host inside both, so that no reader combines
+ * the old offsets with a host time read after the snapshot.
+ */
+static void timens_tk_write_begin(struct timens_tk *ttk)
 {
-	struct timens_offset o;
-	s32 rem;
+	struct vdso_data *vd = ttk->vdata;
 
-	o.sec = div_s64_rem(off, NSEC_PER_SEC, &rem);
-	if (rem < 0) {
-		o.sec--;
-		rem += NSEC_PER_SEC;
-	}
-	o.nsec = rem;
-	return o;
-}
-
-/* Copy the state into the vvar page; tkns->lock held. */
-static void tkns_publish_vdso(struct timekeeper_ns *tkns)
-{
-	struct vdso_data *vd = tkns->vdata;
-	struct timens_offset real, tai;
-
+	write_seqcount_begin(&ttk->seq);
 	if (!vd)
 		return;
-
-	real = tkns_vdso_offset(tkns->real_offset);
-	tai = tkns_vdso_offset(ktime_add(tkns->real_offset,
-					 ktime_set(tkns->tai_adjust, 0)));
-
 	WRITE_ONCE(vd->offs_seq, vd->offs_seq + 1);
-	/* The odd count before the values; pairs with vdso_timens_offset()'s smp_rmb()s */
+	/* The odd count before the values; pairs with the vDSO's smp_rmb()s */
 	smp_wmb();
-	if (tkns->own) {
-		/* Not an offset to the host's clocks: the vDSO asks the kernel. */
-		real.nsec = TIMENS_OFFSET_SYSCALL;
-		tai.nsec = TIMENS_OFFSET_SYSCALL;
-		vd->offset[CLOCK_MONOTONIC].nsec = TIMENS_OFFSET_SYSCALL;
-		vd->offset[CLOCK_MONOTONIC_COARSE].nsec = TIMENS_OFFSET_SYSCALL;
-		vd->offset[CLOCK_BOOTTIME].nsec = TIMENS_OFFSET_SYSCALL;
+}
+
+static struct timens_offset timens_tk_vdso_offset(const struct timespec64 *off)
+{
+	return (struct timens_offset) { .sec = off->tv_sec, .nsec = off->tv_nsec };
+}
+
+/* Copy the state into the vvar page and end the write. */
+static void timens_tk_write_end(struct timens_tk *ttk)
+{
+	struct vdso_data *vd = ttk->vdata;
+	struct timens_offset real, tai;
+	struct timespec64 tai_offset;
+
+	if (vd) {
+		tai_offset = ttk->real_offset;
+		tai_offset.tv_sec += ttk->tai_adjust;
+		real = timens_tk_vdso_offset(&ttk->real_offset);
+		tai = timens_tk_vdso_offset(&tai_offset);
+		if (ttk->own) {
+			/* Not an offset to the host's clocks: the vDSO asks the kernel. */
+			real.nsec = TIMENS_OFFSET_SYSCALL;
+			tai.nsec = TIMENS_OFFSET_SYSCALL;
+			vd->offset[CLOCK_MONOTONIC].nsec = TIMENS_OFFSET_SYSCALL;
+			vd->offset[CLOCK_MONOTONIC_COARSE].nsec = TIMENS_OFFSET_SYSCALL;
+			vd->offset[CLOCK_BOOTTIME].nsec = TIMENS_OFFSET_SYSCALL;
+		}
+		vd->offset[CLOCK_REALTIME] = real;
+		vd->offset[CLOCK_REALTIME_COARSE] = real;
+		vd->offset[CLOCK_TAI] = tai;
+		/* The new values before the even count that validates them. */
+		smp_wmb();
+		WRITE_ONCE(vd->offs_seq, vd->offs_seq + 1);
 	}
-	vd->offset[CLOCK_REALTIME] = real;
-	vd->offset[CLOCK_REALTIME_COARSE] = real;
-	vd->offset[CLOCK_TAI] = tai;
-	vd->tz_minuteswest = tkns->tz.tz_minuteswest;
-	vd->tz_dsttime = tkns->tz.tz_dsttime;
-	/* The new values before the even count that validates them. */
-	smp_wmb();
-	WRITE_ONCE(vd->offs_seq, vd->offs_seq + 1);
+	write_seqcount_end(&ttk->seq);
 }
 
 /*
  * The host's clocks at one instant: CLOCK_MONOTONIC_RAW, which is what
- * tkns_clock reads, and CLOCK_REALTIME, CLOCK_MONOTONIC and CLOCK_BOOTTIME.
+ * timens_tk_clock reads, and CLOCK_REALTIME, CLOCK_MONOTONIC and CLOCK_BOOTTIME.
  */
-struct tkns_host_snapshot {
+struct timens_tk_host_snapshot {
 	u64	raw;
 	ktime_t	real;
 	ktime_t	mono;
 	ktime_t	boot;
 };
 
-static void tkns_host_snapshot(struct tkns_host_snapshot *hs)
+static void timens_tk_host_snapshot(struct timens_tk_host_snapshot *hs)
 {
 	struct system_time_snapshot snap, check;
 	ktime_t offs_real, offs_boot;
@@ -267,68 +283,65 @@ static void tkns_host_snapshot(struct tkns_host_snapshot *hs)
 }
 
 /*
- * Give @tkns a timekeeper of its own which continues the clocks it has
+ * Give @ttk a timekeeper of its own which continues the clocks it has
  * now: a copy of @src, an own timekeeper whose NTP state @state reports;
  * or, if @src is NULL, the host's clocks with CLOCK_REALTIME shifted by
- * @real_offset. The timekeeper runs on tkns_clock, at the frequency and
- * tick length in @state, with the TAI offset @tai. Called with tkns->lock
- * held, or before @tkns is visible.
+ * @real_offset. The timekeeper runs on timens_tk_clock, at the frequency,
+ * tick length and units in @state, with the TAI offset @tai. Called inside
+ * timens_tk_write_begin(), or before @ttk is visible.
  */
-static int tkns_own_clock(struct timekeeper_ns *tkns, struct tk_data *src,
-			  const struct __kernel_timex *state, ktime_t real_offset, int tai)
+static int timens_tk_own_clock(struct timens_tk *ttk, struct tk_data *src,
+			       const struct __kernel_timex *state,
+			       const struct timespec64 *real_offset, int tai)
 {
 	struct __kernel_timex txc = {
 		.modes		= ADJ_FREQUENCY | ADJ_TICK,
 		.freq		= state->freq,
 		.tick		= state->tick,
 	};
-	struct tkns_host_snapshot hs;
+	struct timens_tk_host_snapshot hs;
 	struct audit_ntp_data ad;
+	ktime_t off, real;
 	bool clock_set;
 	int ret;
 
-	ntp_init_data(&tkns->ntp);
+	ntp_init_data(&ttk->ntp);
 	if (src) {
-		tk_data_clone(&tkns->tkd, src, &tkns->ntp);
+		tk_data_clone(&ttk->tkd, src, &ttk->ntp);
 	} else {
-		tkns_host_snapshot(&hs);
-		tk_data_init(&tkns->tkd, &tkns_clock, &tkns->ntp, hs.raw,
-			     ktime_add(hs.real, real_offset), hs.mono, hs.boot, tai);
+		off = timespec64_to_ktime(*real_offset);
+		timens_tk_host_snapshot(&hs);
+		/* A namespace beyond KTIME_MAX starts its own clock there. */
+		real = off > 0 && hs.real > KTIME_MAX - off ? KTIME_MAX : ktime_add(hs.real, off);
+		tk_data_init(&ttk->tkd, &timens_tk_clock, &ttk->ntp, hs.raw, real,
+			     hs.mono, hs.boot, tai);
 	}
-	if (tai >= 0 && tai <= TKNS_MAX_TAI_OFFSET) {
+	txc.modes |= state->status & STA_NANO ? ADJ_NANO : ADJ_MICRO;
+	if (tai >= 0 && tai <= MAX_TAI_OFFSET) {
 		txc.modes |= ADJ_TAI;
 		txc.constant = tai;
 	}
 	audit_ntp_init(&ad);
-	ret = tk_data_adjtimex(&tkns->tkd, &txc, &ad, &clock_set);
+	ret = tk_data_adjtimex(&ttk->tkd, &txc, &ad, &clock_set);
 	return ret < 0 ? ret : 0;
 }
 
 /* Read the NTP state of an own timekeeper, as adjtimex() reports it. */
-static int tkns_own_state(struct timekeeper_ns *tkns, struct __kernel_timex *txc)
+static int timens_tk_own_state(struct timens_tk *ttk, struct __kernel_timex *txc)
 {
 	struct audit_ntp_data ad;
 	bool clock_set;
 
 	*txc = (struct __kernel_timex) {};
 	audit_ntp_init(&ad);
-	return tk_data_adjtimex(&tkns->tkd, txc, &ad, &clock_set);
-}
-
-static void tkns_set_own(struct timekeeper_ns *tkns)
-{
-	write_seqcount_begin(&tkns->seq);
-	/* The timekeeper before the flag; pairs with tkns_own(). */
-	smp_store_release(&tkns->own, true);
-	tkns_publish_vdso(tkns);
-	write_seqcount_end(&tkns->seq);
+	return tk_data_adjtimex(&ttk->tkd, txc, &ad, &clock_set);
 }
 
 /*
  * Switch a namespace which follows the host to a timekeeper of its own,
  * for adjtimex() requests which steer its clock.
  */
-static int tkns_take_over(struct timekeeper_ns *tkns)
+static int timens_tk_take_over(struct timens_tk *ttk)
 {
 	struct __kernel_timex host = {};
 	unsigned long flags;
@@ -339,118 +352,167 @@ static int tkns_take_over(struct timekeeper_ns *tkns)
 	if (ret < 0)
 		return ret;
 
-	raw_spin_lock_irqsave(&tkns->lock, flags);
-	if (!tkns->own) {
-		ret = tkns_own_clock(tkns, NULL, &host, tkns->real_offset,
-				     host.tai + tkns->tai_adjust);
+	raw_spin_lock_irqsave(&ttk->lock, flags);
+	if (!ttk->own) {
+		host.status &= ~STA_NANO;
+		if (ttk->nano)
+			host.status |= STA_NANO;
+		timens_tk_write_begin(ttk);
+		ret = timens_tk_own_clock(ttk, NULL, &host, &ttk->real_offset,
+					  host.tai + ttk->tai_adjust);
+		/* The timekeeper before the flag; pairs with timens_tk_own(). */
 		if (!ret)
-			tkns_set_own(tkns);
+			smp_store_release(&ttk->own, true);
+		timens_tk_write_end(ttk);
 	}
-	raw_spin_unlock_irqrestore(&tkns->lock, flags);
+	raw_spin_unlock_irqrestore(&ttk->lock, flags);
 	return ret;
 }
 
-/**
- * timekeeper_ns_init - Give a new time namespace its clocks
- * @ns:		the new namespace
- * @parent:	the namespace it is created from
- *
- * @ns starts with the clocks @parent has now. If @parent has a
- * timekeeper of its own, so has @ns: a copy of it, at its frequency.
- *
- * Return: 0, or -ENOMEM.
+/*
+ * Give @ns clocks of its own: a copy of @parent's if @parent has its own,
+ * else the host's (zero offsets, the host's timezone).
  */
-int timekeeper_ns_init(struct time_namespace *ns, struct time_namespace *parent)
+static int timens_tk_alloc(struct time_namespace *ns, struct timens_tk *parent)
 {
-	struct timekeeper_ns *tkns, *ptk = parent->tkns;
-	struct tkns_snapshot snap = { .tz = sys_tz };
+	struct timens_tk_snapshot snap = { .tz = sys_tz };
 	struct __kernel_timex state;
+	struct timens_tk *ttk;
 	int ret;
 
-	tkns = kzalloc(sizeof(*tkns), GFP_KERNEL_ACCOUNT);
-	if (!tkns)
+	ttk = kzalloc(sizeof(*ttk), GFP_KERNEL_ACCOUNT);
+	if (!ttk)
 		return -ENOMEM;
 
-	if (ptk)
-		tkns_read(ptk, &snap);
+	if (parent)
+		timens_tk_read(parent, &snap);
 
-	raw_spin_lock_init(&tkns->lock);
-	seqcount_raw_spinlock_init(&tkns->seq, &tkns->lock);
-	hrtimer_init(&tkns->second, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
-	tkns->second.function = tkns_second;
-	tkns->real_offset = snap.real_offset;
-	tkns->tai_adjust = snap.tai_adjust;
-	tkns->tz = snap.tz;
+	raw_spin_lock_init(&ttk->lock);
+	seqcount_raw_spinlock_init(&ttk->seq, &ttk->lock);
+	hrtimer_init(&ttk->second, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
+	ttk->second.function = timens_tk_second;
+	ttk->real_offset = snap.real_offset;
+	ttk->tai_adjust = snap.tai_adjust;
+	ttk->tz = snap.tz;
+	ttk->nano = snap.nano;
 
-	if (ptk && tkns_own(ptk)) {
-		ret = tkns_own_state(ptk, &state);
+	if (parent && timens_tk_own(parent)) {
+		ret = timens_tk_own_state(parent, &state);
 		if (ret >= 0)
-			ret = tkns_own_clock(tkns, &ptk->tkd, &state, 0, state.tai);
+			ret = timens_tk_own_clock(ttk, &parent->tkd, &state,
+						  &snap.real_offset, state.tai);
 		if (ret < 0) {
-			kfree(tkns);
+			kfree(ttk);
 			return ret;
 		}
-		tkns->own = true;
-		tkns_arm_second(tkns);
+		ttk->own = true;
+		timens_tk_arm_second(ttk);
 	}
 
-	ns->tkns = tkns;
+	/* Complete before it is seen; pairs with timens_is_local(). */
+	smp_store_release(&ns->tk, ttk);
 	return 0;
 }
 
 /**
- * timekeeper_ns_free - Free the clocks of a time namespace
- * @ns:		the namespace being freed
+ * timens_tk_init - Give a new time namespace its clocks
+ * @ns:		the new namespace
+ * @parent:	the namespace it is created from
+ * @user_ns:	the user namespace which will own @ns
+ *
+ * A namespace owned by a user namespace other than the initial one has
+ * clocks of its own from creation: its tasks could never set the host's.
+ * So has a namespace created from one with clocks of its own, which starts
+ * with a copy of them (at their frequency, if @parent runs a timekeeper of
+ * its own), so that nothing jumps. Any other namespace keeps the host's
+ * CLOCK_REALTIME, TAI, timezone and NTP state, as upstream, until it is
+ * made local with timens_tk_make_local().
+ *
+ * Return: 0, or -ENOMEM.
  */
-void timekeeper_ns_free(struct time_namespace *ns)
+int timens_tk_init(struct time_namespace *ns, struct time_namespace *parent,
+		   struct user_namespace *user_ns)
 {
-	if (ns->tkns)
-		hrtimer_cancel(&ns->tkns->second);
-	kfree(ns->tkns);
-	ns->tkns = NULL;
+	ns->tk = NULL;
+	if (!parent->tk && user_ns == &init_user_ns)
+		return 0;
+	return timens_tk_alloc(ns, parent->tk);
 }
 
 /**
- * timekeeper_ns_setup_vdso - Let the vDSO of a time namespace see its clocks
+ * timens_tk_make_local - Give a time namespace of the initial user namespace its own clocks
+ * @ns:		the namespace, which no task has entered yet
+ *
+ * The opt-in of /proc/PID/timens_clock: from now on @ns has its own
+ * CLOCK_REALTIME, TAI, timezone and NTP state, starting as the host's.
+ * The caller serialises against tasks entering @ns and checked that none
+ * has.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int timens_tk_make_local(struct time_namespace *ns)
+{
+	if (ns->tk)
+		return 0;
+	return timens_tk_alloc(ns, NULL);
+}
+
+/**
+ * timens_tk_free - Free the clocks of a time namespace
+ * @ns:		the namespace being freed
+ */
+void timens_tk_free(struct time_namespace *ns)
+{
+	if (ns->tk)
+		hrtimer_cancel(&ns->tk->second);
+	kfree(ns->tk);
+	ns->tk = NULL;
+}
+
+/**
+ * timens_tk_setup_vdso - Let the vDSO of a time namespace see its clocks
  * @ns:		the namespace
  * @vdata:	its vvar page, being set up for the first task entering @ns
  *
  * From now on every change of the namespace's clocks is copied there.
  */
-void timekeeper_ns_setup_vdso(struct time_namespace *ns, struct vdso_data *vdata)
+void timens_tk_setup_vdso(struct time_namespace *ns, struct vdso_data *vdata)
 {
-	struct timekeeper_ns *tkns = ns->tkns;
+	struct timens_tk *ttk = ns->tk;
 	unsigned long flags;
 
-	if (!tkns)
+	if (!ttk)
 		return;
 
-	raw_spin_lock_irqsave(&tkns->lock, flags);
-	tkns->vdata = vdata;
-	tkns_publish_vdso(tkns);
-	raw_spin_unlock_irqrestore(&tkns->lock, flags);
+	raw_spin_lock_irqsave(&ttk->lock, flags);
+	/* No task reads the page yet: the count only has to end up even. */
+	ttk->vdata = vdata;
+	timens_tk_write_begin(ttk);
+	timens_tk_write_end(ttk);
+	raw_spin_unlock_irqrestore(&ttk->lock, flags);
 }
 
 /* The current time of @clockid of a namespace's own timekeeper, without offsets. */
-static ktime_t tkns_own_now(struct timekeeper_ns *tkns, clockid_t clockid)
+static ktime_t timens_tk_own_now(struct timens_tk *ttk, clockid_t clockid)
 {
-	tkns_refresh(tkns);
+	timens_tk_refresh(ttk);
 	switch (clockid) {
 	case CLOCK_REALTIME:
 	case CLOCK_REALTIME_ALARM:
-		return tk_data_get_with_offset(&tkns->tkd, TK_OFFS_REAL);
+	case CLOCK_REALTIME_COARSE:
+		return tk_data_get_with_offset(&ttk->tkd, TK_OFFS_REAL);
 	case CLOCK_TAI:
-		return tk_data_get_with_offset(&tkns->tkd, TK_OFFS_TAI);
+		return tk_data_get_with_offset(&ttk->tkd, TK_OFFS_TAI);
 	case CLOCK_BOOTTIME:
 	case CLOCK_BOOTTIME_ALARM:
-		return tk_data_get_with_offset(&tkns->tkd, TK_OFFS_BOOT);
+		return tk_data_get_with_offset(&ttk->tkd, TK_OFFS_BOOT);
 	default:
-		return tk_data_get(&tkns->tkd);
+		return tk_data_get(&ttk->tkd);
 	}
 }
 
 /**
- * timekeeper_ns_drift - How far a namespace's own monotonic clocks ran from the host's
+ * timens_tk_drift - How far a namespace's own monotonic clocks ran from the host's
  * @ns:		the namespace, not the initial one
  * @clockid:	CLOCK_MONOTONIC or CLOCK_BOOTTIME
  *
@@ -458,18 +520,18 @@ static ktime_t tkns_own_now(struct timekeeper_ns *tkns, clockid_t clockid)
  * be added to the namespace's fixed offset for @clockid; 0 if @ns follows
  * the host.
  */
-ktime_t timekeeper_ns_drift(struct time_namespace *ns, clockid_t clockid)
+ktime_t timens_tk_drift(struct time_namespace *ns, clockid_t clockid)
 {
-	struct timekeeper_ns *tkns = ns->tkns;
+	struct timens_tk *ttk = ns->tk;
 
-	if (!tkns_own(tkns))
+	if (!ttk || !timens_tk_own(ttk))
 		return 0;
-	return ktime_sub(tkns_own_now(tkns, clockid), clockid == CLOCK_MONOTONIC ?
-						      ktime_get() : ktime_get_boottime());
+	return ktime_sub(timens_tk_own_now(ttk, clockid), clockid == CLOCK_MONOTONIC ?
+						       ktime_get() : ktime_get_boottime());
 }
 
 /**
- * timekeeper_ns_get_own_ts64 - A monotonic clock of a namespace with an own timekeeper
+ * timens_tk_get_own_ts64 - A monotonic clock of a namespace with an own timekeeper
  * @ns:		the namespace
  * @clockid:	CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE or CLOCK_BOOTTIME
  * @ts:		where to store the time
@@ -479,326 +541,411 @@ ktime_t timekeeper_ns_drift(struct time_namespace *ns, clockid_t clockid)
  *
  * Return: false, with @ts untouched, if @ns follows the host.
  */
-bool timekeeper_ns_get_own_ts64(struct time_namespace *ns, clockid_t clockid,
-				struct timespec64 *ts)
+bool timens_tk_get_own_ts64(struct time_namespace *ns, clockid_t clockid,
+			    struct timespec64 *ts)
 {
-	struct timekeeper_ns *tkns = ns->tkns;
+	struct timens_tk *ttk = ns->tk;
 
-	if (!tkns_own(tkns))
+	if (!timens_tk_own(ttk))
 		return false;
-	*ts = ktime_to_timespec64(tkns_own_now(tkns, clockid));
+	*ts = ktime_to_timespec64(timens_tk_own_now(ttk, clockid));
 	*ts = timespec64_add(*ts, clockid == CLOCK_BOOTTIME ? ns->offsets.boottime :
 							      ns->offsets.monotonic);
 	return true;
 }
 
-/* The namespace's offset from the host for @clockid: REALTIME or TAI. */
-static ktime_t tkns_offset(struct time_namespace *ns, clockid_t clockid)
+/*
+ * CLOCK_REALTIME, CLOCK_REALTIME_COARSE or CLOCK_TAI of a namespace. A
+ * namespace which follows the host adds its offset to the host's clock
+ * in seconds and nanoseconds, as the vDSO does, so that both agree however
+ * far the namespace is from the host; the host's clock is read inside the
+ * namespace's seqcount, so that a reader never combines the offsets of
+ * before a set or a switch with a host time of after it.
+ */
+static void timens_tk_read_clock(struct timens_tk *ttk, clockid_t clockid,
+				 struct timespec64 *ts)
 {
-	struct timekeeper_ns *tkns = ns->tkns;
-	struct tkns_snapshot snap;
+	struct timespec64 off;
+	unsigned int seq;
 
-	if (tkns_own(tkns)) {
-		ktime_t now = tkns_own_now(tkns, clockid);
+	do {
+		seq = read_seqcount_begin(&ttk->seq);
+		if (timens_tk_own(ttk)) {
+			*ts = ktime_to_timespec64(timens_tk_own_now(ttk, clockid));
+			return;
+		}
+		off = ttk->real_offset;
+		switch (clockid) {
+		case CLOCK_REALTIME_COARSE:
+			ktime_get_coarse_real_ts64(ts);
+			break;
+		case CLOCK_TAI:
+			ktime_get_clocktai_ts64(ts);
+			off.tv_sec += ttk->tai_adjust;
+			break;
+		default:
+			ktime_get_real_ts64(ts);
+			break;
+		}
+	} while (read_seqcount_retry(&ttk->seq, seq));
+
+	*ts = timespec64_add(*ts, off);
+}
+
+/* The namespace's offset from the host for @clockid: REALTIME or TAI. */
+static ktime_t timens_tk_offset(struct time_namespace *ns, clockid_t clockid)
+{
+	struct timens_tk *ttk = ns->tk;
+	struct timens_tk_snapshot snap;
+
+	if (timens_tk_own(ttk)) {
+		ktime_t now = timens_tk_own_now(ttk, clockid);
 
 		return ktime_sub(now, clockid == CLOCK_TAI ? ktime_get_clocktai() :
 							     ktime_get_real());
 	}
 
-	tkns_read(tkns, &snap);
+	timens_tk_read(ttk, &snap);
 	if (clockid == CLOCK_TAI)
-		return ktime_add(snap.real_offset, ktime_set(snap.tai_adjust, 0));
-	return snap.real_offset;
+		snap.real_offset.tv_sec += snap.tai_adjust;
+	return timespec64_to_ktime(snap.real_offset);
 }
 
 /**
- * timekeeper_ns_get_real_ts64 - CLOCK_REALTIME of a time namespace
+ * timens_tk_get_real_ts64 - CLOCK_REALTIME of a time namespace
  * @ns:		the namespace
  * @ts:		where to store the time
  */
-void timekeeper_ns_get_real_ts64(struct time_namespace *ns, struct timespec64 *ts)
+void timens_tk_get_real_ts64(struct time_namespace *ns, struct timespec64 *ts)
 {
-	struct timekeeper_ns *tkns = ns->tkns;
-
-	if (tkns_own(tkns)) {
-		tkns_refresh(tkns);
-		tk_data_get_real_ts64(&tkns->tkd, ts);
-		return;
-	}
-	*ts = ktime_to_timespec64(ktime_add(ktime_get_real(),
-					    tkns_offset(ns, CLOCK_REALTIME)));
+	timens_tk_read_clock(ns->tk, CLOCK_REALTIME, ts);
 }
 
 /**
- * timekeeper_ns_get_coarse_real_ts64 - CLOCK_REALTIME_COARSE of a time namespace
+ * timens_tk_get_coarse_real_ts64 - CLOCK_REALTIME_COARSE of a time namespace
  * @ns:		the namespace
  * @ts:		where to store the time
  *
  * An own timekeeper is advanced lazily, so its coarse time can be older
  * than a tick: its fine time is returned instead.
  */
-void timekeeper_ns_get_coarse_real_ts64(struct time_namespace *ns, struct timespec64 *ts)
+void timens_tk_get_coarse_real_ts64(struct time_namespace *ns, struct timespec64 *ts)
 {
-	if (tkns_own(ns->tkns)) {
-		timekeeper_ns_get_real_ts64(ns, ts);
-		return;
-	}
-	*ts = ktime_to_timespec64(ktime_add(ktime_get_coarse_real(),
-					    tkns_offset(ns, CLOCK_REALTIME)));
+	timens_tk_read_clock(ns->tk, CLOCK_REALTIME_COARSE, ts);
 }
 
 /**
- * timekeeper_ns_get_clocktai_ts64 - CLOCK_TAI of a time namespace
+ * timens_tk_get_clocktai_ts64 - CLOCK_TAI of a time namespace
  * @ns:		the namespace
  * @ts:		where to store the time
  */
-void timekeeper_ns_get_clocktai_ts64(struct time_namespace *ns, struct timespec64 *ts)
+void timens_tk_get_clocktai_ts64(struct time_namespace *ns, struct timespec64 *ts)
 {
-	struct timekeeper_ns *tkns = ns->tkns;
-
-	if (tkns_own(tkns)) {
-		*ts = ktime_to_timespec64(tkns_own_now(tkns, CLOCK_TAI));
-		return;
-	}
-	*ts = ktime_to_timespec64(ktime_add(ktime_get_clocktai(),
-					    tkns_offset(ns, CLOCK_TAI)));
+	timens_tk_read_clock(ns->tk, CLOCK_TAI, ts);
 }
 
 /**
- * timekeeper_ns_get_timezone - The timezone of a time namespace
+ * timens_tk_get_timezone - The timezone of a time namespace
  * @ns:		the namespace
  * @tz:		where to store it
  */
-void timekeeper_ns_get_timezone(struct time_namespace *ns, struct timezone *tz)
+void timens_tk_get_timezone(struct time_namespace *ns, struct timezone *tz)
 {
-	struct tkns_snapshot snap;
+	struct timens_tk_snapshot snap;
 
-	tkns_read(ns->tkns, &snap);
+	timens_tk_read(ns->tk, &snap);
 	*tz = snap.tz;
 }
 
 /**
- * timekeeper_ns_get_boottime64 - The realtime at which a time namespace booted
+ * timens_tk_get_boottime64 - The realtime at which a time namespace booted
  * @ns:		the namespace
  * @ts:		where to store it
  *
  * Its CLOCK_REALTIME minus its CLOCK_BOOTTIME, as /proc/stat reports it.
  */
-void timekeeper_ns_get_boottime64(struct time_namespace *ns, struct timespec64 *ts)
+void timens_tk_get_boottime64(struct time_namespace *ns, struct timespec64 *ts)
 {
-	ktime_t offset = tkns_offset(ns, CLOCK_REALTIME);
+	struct timens_tk *ttk = ns->tk;
+	ktime_t offset;
 
-	getboottime64(ts);
+	if (timens_tk_own(ttk)) {
+		offset = ktime_sub(timens_tk_own_now(ttk, CLOCK_REALTIME),
+				   timens_tk_own_now(ttk, CLOCK_BOOTTIME));
+		*ts = ktime_to_timespec64(offset);
+	} else {
+		getboottime64(ts);
+		*ts = timespec64_add(*ts, ktime_to_timespec64(timens_tk_offset(ns,
+									      CLOCK_REALTIME)));
+	}
 	*ts = timespec64_sub(*ts, ns->offsets.boottime);
-	*ts = timespec64_add(*ts, ktime_to_timespec64(offset));
-}
-
-static bool tkns_capable(struct time_namespace *ns)
-{
-	return ns_capable(ns->user_ns, CAP_SYS_TIME);
 }
 
 /*
- * Set the namespace's CLOCK_REALTIME to @tv; or step it by @delta when
- * @tv is NULL. The checks are the host's: do_settimeofday64() and
- * timekeeping_inject_offset(), which an own timekeeper runs itself.
+ * Set the CLOCK_REALTIME of a namespace which follows the host to @tv, or
+ * step it by @delta when @tv is NULL, with the host's rules: a valid time
+ * of day, not before the namespace's CLOCK_MONOTONIC. An absolute time is
+ * set against the host's coarse clock, so that the namespace's coarse
+ * clock (time(), CLOCK_REALTIME_COARSE) reads @tv at once, as the host's
+ * does after a set; its fine clock then reads ahead of @tv by at most the
+ * time since the host's last tick. ttk->lock held.
  */
-static int tkns_set_real(struct timekeeper_ns *tkns, struct time_namespace *ns,
-			 const struct timespec64 *tv, const struct timespec64 *delta)
+static int __timens_tk_set_real(struct time_namespace *ns, struct timens_tk *ttk,
+				const struct timespec64 *tv, const struct timespec64 *delta)
 {
-	struct timespec64 now, mono, target;
-	unsigned long flags;
-	int ret = 0;
+	struct timespec64 mono, host, target;
 
-	raw_spin_lock_irqsave(&tkns->lock, flags);
-	if (tkns->own) {
-		raw_spin_unlock_irqrestore(&tkns->lock, flags);
-		return tv ? tk_data_settimeofday(&tkns->tkd, tv) :
-			    tk_data_inject_offset(&tkns->tkd, delta);
-	}
-	now = ktime_to_timespec64(ktime_add(ktime_get_real(), tkns->real_offset));
+	ktime_get_ts64(&mono);
+	mono = timespec64_add(mono, ns->offsets.monotonic);
 	if (tv) {
+		ktime_get_coarse_real_ts64(&host);
 		target = *tv;
 	} else {
-		ktime_get_ts64(&mono);
-		mono = timespec64_add(mono, ns->offsets.monotonic);
-		target = timespec64_add(now, *delta);
-		/* The host refuses a step to before its monotonic time. */
-		if (timespec64_compare(&target, &mono) < 0 ||
-		    !timespec64_valid_settod(&target)) {
-			ret = -EINVAL;
-			goto out;
-		}
+		ktime_get_real_ts64(&host);
+		target = timespec64_add(timespec64_add(host, ttk->real_offset), *delta);
 	}
+	if (!timespec64_valid_settod(&target) || timespec64_compare(&target, &mono) < 0)
+		return -EINVAL;
 
-	write_seqcount_begin(&tkns->seq);
-	tkns->real_offset = ktime_add(tkns->real_offset,
-				      timespec64_to_ktime(timespec64_sub(target, now)));
-	tkns_publish_vdso(tkns);
-	write_seqcount_end(&tkns->seq);
-out:
-	raw_spin_unlock_irqrestore(&tkns->lock, flags);
+	timens_tk_write_begin(ttk);
+	ttk->real_offset = timespec64_sub(target, host);
+	timens_tk_write_end(ttk);
+	return 0;
+}
+
+/**
+ * timens_tk_settime64 - do_settimeofday64() in a time namespace
+ * @ns:		the namespace of the caller, with clocks of its own
+ * @tv:		the new CLOCK_REALTIME
+ *
+ * The caller checked the permission, with security_settime64() as for the
+ * host. The host's clocks and the RTC are never touched.
+ *
+ * Return: 0, or -EINVAL for a time which is not a valid time of day or is
+ * before the namespace's CLOCK_MONOTONIC.
+ */
+int timens_tk_settime64(struct time_namespace *ns, const struct timespec64 *tv)
+{
+	struct timens_tk *ttk = ns->tk;
+	unsigned long flags;
+	int ret;
+
+	if (!timespec64_valid_settod(tv))
+		return -EINVAL;
+
+	raw_spin_lock_irqsave(&ttk->lock, flags);
+	if (ttk->own) {
+		raw_spin_unlock_irqrestore(&ttk->lock, flags);
+		return tk_data_settimeofday(&ttk->tkd, tv);
+	}
+	ret = __timens_tk_set_real(ns, ttk, tv, NULL);
+	raw_spin_unlock_irqrestore(&ttk->lock, flags);
 	return ret;
 }
 
 /**
- * timekeeper_ns_settimeofday64 - settimeofday() in a time namespace
- * @ns:		the namespace of the caller
- * @tv:		the new CLOCK_REALTIME, or NULL
- * @tz:		the new timezone, or NULL
- *
- * The namespace counterpart of do_sys_settimeofday64(), with the same
- * checks in the same order. The host's clocks, its timezone and the RTC
- * are never touched.
- *
- * Return: 0; -EINVAL for an invalid time or timezone; -EPERM without
- * CAP_SYS_TIME in the user namespace owning @ns.
+ * timens_tk_set_timezone - Set the timezone of a time namespace
+ * @ns:		the namespace of the caller, with clocks of its own
+ * @tz:		the timezone, checked by the caller
  */
-int timekeeper_ns_settimeofday64(struct time_namespace *ns, const struct timespec64 *tv,
-				 const struct timezone *tz)
+void timens_tk_set_timezone(struct time_namespace *ns, const struct timezone *tz)
 {
-	struct timekeeper_ns *tkns = ns->tkns;
+	struct timens_tk *ttk = ns->tk;
 	unsigned long flags;
-	int ret;
 
-	if (tv && !timespec64_valid_settod(tv))
-		return -EINVAL;
-	if (!tkns_capable(ns))
-		return -EPERM;
-
-	if (tz) {
-		if (tz->tz_minuteswest > 15 * 60 || tz->tz_minuteswest < -15 * 60)
-			return -EINVAL;
-		raw_spin_lock_irqsave(&tkns->lock, flags);
-		write_seqcount_begin(&tkns->seq);
-		tkns->tz = *tz;
-		tkns_publish_vdso(tkns);
-		write_seqcount_end(&tkns->seq);
-		raw_spin_unlock_irqrestore(&tkns->lock, flags);
-	}
-	if (tv) {
-		ret = tkns_set_real(tkns, ns, tv, NULL);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	raw_spin_lock_irqsave(&ttk->lock, flags);
+	timens_tk_write_begin(ttk);
+	ttk->tz = *tz;
+	timens_tk_write_end(ttk);
+	raw_spin_unlock_irqrestore(&ttk->lock, flags);
 }
 
-/* What a namespace that follows the host can do with adjtimex(). */
-#define TKNS_ADJ_MODES	(ADJ_SETOFFSET | ADJ_TAI | ADJ_NANO | ADJ_MICRO)
+/* The adjtimex() modes which steer the clock, and need a timekeeper of its own */
+#define TIMENS_ADJ_STEER	(ADJ_OFFSET | ADJ_FREQUENCY | ADJ_MAXERROR | ADJ_ESTERROR | \
+				 ADJ_STATUS | ADJ_TIMECONST | ADJ_TICK)
 
-/* Does @txc steer the clock, which needs a timekeeper of its own? */
-static bool tkns_steers(const struct __kernel_timex *txc)
+static bool timens_tk_steers(const struct __kernel_timex *txc)
 {
 	if (txc->modes & ADJ_ADJTIME)
 		return !(txc->modes & ADJ_OFFSET_READONLY);
-	return txc->modes & ~TKNS_ADJ_MODES;
+	return txc->modes & TIMENS_ADJ_STEER;
+}
+
+/* The step of an ADJ_SETOFFSET request, checked by timekeeping_validate_timex() */
+static struct timespec64 timens_tk_setoffset(const struct __kernel_timex *txc)
+{
+	struct timespec64 delta = {
+		.tv_sec = txc->time.tv_sec,
+		.tv_nsec = txc->time.tv_usec,
+	};
+
+	if (!(txc->modes & ADJ_NANO))
+		delta.tv_nsec *= NSEC_PER_USEC;
+	return delta;
+}
+
+/*
+ * Would an ADJ_SETOFFSET step of @txc be refused? Checked before a request
+ * switches the namespace to a clock of its own, so that a request which
+ * fails changes nothing. The own timekeeper which continues the clock
+ * refuses the same steps.
+ */
+static int timens_tk_check_step(struct time_namespace *ns, const struct __kernel_timex *txc)
+{
+	struct timespec64 now, mono, delta = timens_tk_setoffset(txc);
+
+	timens_tk_read_clock(ns->tk, CLOCK_REALTIME, &now);
+	now = timespec64_add(now, delta);
+	ktime_get_ts64(&mono);
+	mono = timespec64_add(mono, ns->offsets.monotonic);
+	if (!timespec64_valid_settod(&now) || timespec64_compare(&now, &mono) < 0)
+		return -EINVAL;
+	return 0;
 }
 
 /* adjtimex() on a namespace which has a timekeeper of its own. */
-static int tkns_own_adjtimex(struct timekeeper_ns *tkns, struct __kernel_timex *txc)
+static int timens_tk_own_adjtimex(struct timens_tk *ttk, struct __kernel_timex *txc)
 {
 	struct audit_ntp_data ad;
 	bool clock_set;
 	int ret;
 
-	tkns_refresh(tkns);
+	timens_tk_refresh(ttk);
 	audit_ntp_init(&ad);
-	ret = tk_data_adjtimex(&tkns->tkd, txc, &ad, &clock_set);
-	tkns_arm_second(tkns);
+	ret = tk_data_adjtimex(&ttk->tkd, txc, &ad, &clock_set);
+	timens_tk_arm_second(ttk);
 	return ret;
 }
 
-/**
- * timekeeper_ns_adjtimex - adjtimex() and clock_adjtime(CLOCK_REALTIME) in a namespace
- * @ns:		the namespace of the caller
- * @txc:	the request, updated with the result as by do_adjtimex()
- *
- * A namespace that follows the host can be stepped (ADJ_SETOFFSET) and
- * can have its own TAI offset (ADJ_TAI); the NTP state it reports is the
- * host's, which disciplines it, with the namespace's time and TAI offset.
- * The first request that steers its clock gives the namespace a
- * timekeeper and an NTP state of its own, continuing from its current
- * clocks and the host's frequency; from then on every request goes to
- * them, with the host's code. The host is never steered from inside a
- * namespace.
- *
- * Return: the clock state as do_adjtimex() returns it, or a negative errno.
+/*
+ * adjtimex() on a namespace which follows the host: it can be stepped
+ * (ADJ_SETOFFSET), have its own TAI offset (ADJ_TAI) and units (ADJ_NANO,
+ * ADJ_MICRO); it reports the host's NTP state, which disciplines it, with
+ * its own time, TAI offset and units. -EAGAIN if it switched to a clock
+ * of its own meanwhile.
  */
-int timekeeper_ns_adjtimex(struct time_namespace *ns, struct __kernel_timex *txc)
+static int timens_tk_follow_adjtimex(struct time_namespace *ns, struct __kernel_timex *txc)
 {
-	struct timekeeper_ns *tkns = ns->tkns;
+	struct timens_tk *ttk = ns->tk;
 	struct __kernel_timex host = {};
-	struct tkns_snapshot snap;
+	struct timens_tk_snapshot snap;
 	struct timespec64 ts;
 	unsigned long flags;
 	int ret;
 
-	ret = timekeeping_validate_timex(txc, ns->user_ns);
-	if (ret)
-		return ret;
-
-	if (!tkns_own(tkns) && tkns_steers(txc)) {
-		ret = tkns_take_over(tkns);
-		if (ret)
-			return ret;
-	}
-	if (tkns_own(tkns))
-		return tkns_own_adjtimex(tkns, txc);
-
-	if (txc->modes & ADJ_SETOFFSET) {
-		ts.tv_sec = txc->time.tv_sec;
-		ts.tv_nsec = txc->time.tv_usec;
-		if (!(txc->modes & ADJ_NANO))
-			ts.tv_nsec *= NSEC_PER_USEC;
-		ret = tkns_set_real(tkns, ns, NULL, &ts);
-		if (ret)
-			return ret;
-	}
-
-	/* The host's NTP state, read only. */
+	/* The host's NTP state, read only, before the namespace's lock. */
 	host.modes = txc->modes & ADJ_ADJTIME ?
 		     ADJ_ADJTIME | ADJ_OFFSET_SINGLESHOT | ADJ_OFFSET_READONLY : 0;
 	ret = do_adjtimex(&host);
 	if (ret < 0)
 		return ret;
 
-	raw_spin_lock_irqsave(&tkns->lock, flags);
-	if ((txc->modes & ADJ_TAI) && txc->constant >= 0 &&
-	    txc->constant <= TKNS_MAX_TAI_OFFSET) {
-		write_seqcount_begin(&tkns->seq);
-		tkns->tai_adjust = (s32)txc->constant - host.tai;
-		tkns_publish_vdso(tkns);
-		write_seqcount_end(&tkns->seq);
+	raw_spin_lock_irqsave(&ttk->lock, flags);
+	if (ttk->own) {
+		raw_spin_unlock_irqrestore(&ttk->lock, flags);
+		return -EAGAIN;
 	}
-	raw_spin_unlock_irqrestore(&tkns->lock, flags);
+	if (txc->modes & ADJ_SETOFFSET) {
+		ts = timens_tk_setoffset(txc);
+		ret = __timens_tk_set_real(ns, ttk, NULL, &ts);
+		if (ret) {
+			raw_spin_unlock_irqrestore(&ttk->lock, flags);
+			return ret;
+		}
+	}
+	if (txc->modes & (ADJ_TAI | ADJ_NANO | ADJ_MICRO)) {
+		timens_tk_write_begin(ttk);
+		if ((txc->modes & ADJ_TAI) && txc->constant >= 0 &&
+		    txc->constant <= MAX_TAI_OFFSET)
+			ttk->tai_adjust = (s32)txc->constant - host.tai;
+		if (txc->modes & ADJ_NANO)
+			ttk->nano = true;
+		if (txc->modes & ADJ_MICRO)
+			ttk->nano = false;
+		timens_tk_write_end(ttk);
+	}
+	raw_spin_unlock_irqrestore(&ttk->lock, flags);
 
-	tkns_read(tkns, &snap);
+	timens_tk_read(ttk, &snap);
 	host.modes = txc->modes;
 	host.tai += snap.tai_adjust;
-	timekeeper_ns_get_real_ts64(ns, &ts);
+	/* The host's offset in the namespace's units */
+	if (snap.nano && !(host.status & STA_NANO))
+		host.offset *= NSEC_PER_USEC;
+	else if (!snap.nano && (host.status & STA_NANO))
+		host.offset /= NSEC_PER_USEC;
+	host.status &= ~STA_NANO;
+	if (snap.nano)
+		host.status |= STA_NANO;
+	timens_tk_read_clock(ttk, CLOCK_REALTIME, &ts);
 	host.time.tv_sec = ts.tv_sec;
-	host.time.tv_usec = ts.tv_nsec;
-	if (!(host.status & STA_NANO))
-		host.time.tv_usec /= NSEC_PER_USEC;
+	host.time.tv_usec = snap.nano ? ts.tv_nsec : ts.tv_nsec / NSEC_PER_USEC;
 	*txc = host;
 	return ret;
 }
 
 /**
- * timekeeper_ns_to_host - Convert an absolute time of a namespace clock to host time
+ * timens_tk_adjtimex - adjtimex() and clock_adjtime(CLOCK_REALTIME) in a namespace
+ * @ns:		the namespace of the caller, with clocks of its own
+ * @txc:	the request, updated with the result as by do_adjtimex()
+ *
+ * A namespace that follows the host can be stepped (ADJ_SETOFFSET), can
+ * have its own TAI offset (ADJ_TAI) and units; the NTP state it reports
+ * is the host's, which disciplines it. The first request that steers its
+ * clock gives the namespace a timekeeper and an NTP state of its own,
+ * continuing from its current clocks and the host's frequency; from then
+ * on every request goes to them, with the host's code. A request which
+ * fails changes nothing, the switch included. The host is never steered
+ * from inside a namespace.
+ *
+ * Return: the clock state as do_adjtimex() returns it, or a negative errno.
+ */
+int timens_tk_adjtimex(struct time_namespace *ns, struct __kernel_timex *txc)
+{
+	struct timens_tk *ttk = ns->tk;
+	int ret;
+
+	ret = timekeeping_validate_timex(txc, ns->user_ns);
+	if (ret)
+		return ret;
+
+	if (!timens_tk_own(ttk) && timens_tk_steers(txc)) {
+		if (txc->modes & ADJ_SETOFFSET) {
+			ret = timens_tk_check_step(ns, txc);
+			if (ret)
+				return ret;
+		}
+		ret = timens_tk_take_over(ttk);
+		if (ret)
+			return ret;
+	}
+	do {
+		if (timens_tk_own(ttk))
+			return timens_tk_own_adjtimex(ttk, txc);
+		ret = timens_tk_follow_adjtimex(ns, txc);
+	} while (ret == -EAGAIN);
+	return ret;
+}
+
+/**
+ * timens_tk_to_host - Convert an absolute time of a namespace clock to host time
  * @ns:		the namespace whose clock @tim is on
  * @clockid:	CLOCK_REALTIME, CLOCK_REALTIME_ALARM or CLOCK_TAI
  * @tim:	absolute expiry time on that clock of @ns
  *
- * For arming timers, which run on the host's clock bases.
+ * For arming timers, which run on the host's clock bases. KTIME_MAX, the
+ * expiry of a timer which never fires, stays KTIME_MAX however far the
+ * namespace is from the host.
  *
  * Return: @tim on the host's clock of the same id; clamped to [0, KTIME_MAX].
  */
-ktime_t timekeeper_ns_to_host(struct time_namespace *ns, clockid_t clockid, ktime_t tim)
+ktime_t timens_tk_to_host(struct time_namespace *ns, clockid_t clockid, ktime_t tim)
 {
-	ktime_t offset = tkns_offset(ns, clockid);
+	ktime_t offset;
 
+	if (!ns->tk || tim == KTIME_MAX)
+		return tim;
+	offset = timens_tk_offset(ns, clockid);
 	if (offset > 0 && tim < offset)
 		return 0;
 	tim = ktime_sub(tim, offset);

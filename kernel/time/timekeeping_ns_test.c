@@ -3,8 +3,9 @@
  * KUnit tests for the per time namespace timekeeper.
  *
  * Each test creates time namespaces owned by the initial user namespace
- * (the test thread has CAP_SYS_TIME there), sets their clocks, and checks
- * both the namespace and that the host's clocks did not move.
+ * (the test thread has CAP_SYS_TIME there) and makes them local, as
+ * /proc/PID/timens_clock does, sets their clocks, and checks both the
+ * namespace and that the host's clocks did not move.
  */
 #include <kunit/test.h>
 #include <linux/audit.h>
@@ -30,6 +31,10 @@ static struct time_namespace *new_ns(struct kunit *test, struct time_namespace *
 	struct time_namespace *ns = copy_time_ns(CLONE_NEWTIME, &init_user_ns, parent);
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(ns));
+	/* A copy of a local namespace is local: no opt-in needed */
+	KUNIT_ASSERT_EQ(test, timens_is_local(ns), timens_is_local(parent));
+	KUNIT_ASSERT_EQ(test, timens_tk_make_local(ns), 0);
+	KUNIT_ASSERT_TRUE(test, timens_is_local(ns));
 	return ns;
 }
 
@@ -37,7 +42,7 @@ static s64 ns_real(struct time_namespace *ns)
 {
 	struct timespec64 ts;
 
-	timekeeper_ns_get_real_ts64(ns, &ts);
+	timens_tk_get_real_ts64(ns, &ts);
 	return timespec64_to_ns(&ts);
 }
 
@@ -52,7 +57,7 @@ static void expect_near(struct kunit *test, s64 a, s64 b)
 	KUNIT_EXPECT_LT(test, abs(a - b), TOLERANCE_NS);
 }
 
-static void tkns_test_create_follows_parent(struct kunit *test)
+static void timens_tk_test_create_follows_parent(struct kunit *test)
 {
 	struct time_namespace *ns = new_ns(test, &init_time_ns);
 
@@ -60,14 +65,14 @@ static void tkns_test_create_follows_parent(struct kunit *test)
 	put_time_ns(ns);
 }
 
-static void tkns_test_settime(struct kunit *test)
+static void timens_tk_test_settime(struct kunit *test)
 {
 	/* 2016-12-31T23:59:50Z, ten seconds before a leap second */
 	struct timespec64 target = { .tv_sec = 1483228790, .tv_nsec = 0 };
 	struct time_namespace *ns = new_ns(test, &init_time_ns);
 	s64 host_before = host_wall_to_mono();
 
-	KUNIT_EXPECT_EQ(test, timekeeper_ns_settimeofday64(ns, &target, NULL), 0);
+	KUNIT_EXPECT_EQ(test, timens_tk_settime64(ns, &target), 0);
 	expect_near(test, ns_real(ns), timespec64_to_ns(&target));
 	expect_near(test, host_wall_to_mono(), host_before);
 	/* ... and the namespace's clock keeps running */
@@ -76,19 +81,19 @@ static void tkns_test_settime(struct kunit *test)
 	put_time_ns(ns);
 }
 
-static void tkns_test_nesting(struct kunit *test)
+static void timens_tk_test_nesting(struct kunit *test)
 {
 	struct timespec64 t1 = { .tv_sec = 1000000000 }, t2 = { .tv_sec = 2000000000 };
 	struct time_namespace *parent = new_ns(test, &init_time_ns);
 	struct time_namespace *child, *sibling;
 
-	KUNIT_ASSERT_EQ(test, timekeeper_ns_settimeofday64(parent, &t1, NULL), 0);
+	KUNIT_ASSERT_EQ(test, timens_tk_settime64(parent, &t1), 0);
 	child = new_ns(test, parent);
 	sibling = new_ns(test, &init_time_ns);
 	/* A namespace starts with the clock of the one it was created from. */
 	expect_near(test, ns_real(child), timespec64_to_ns(&t1));
 
-	KUNIT_ASSERT_EQ(test, timekeeper_ns_settimeofday64(child, &t2, NULL), 0);
+	KUNIT_ASSERT_EQ(test, timens_tk_settime64(child, &t2), 0);
 	expect_near(test, ns_real(child), timespec64_to_ns(&t2));
 	expect_near(test, ns_real(parent), timespec64_to_ns(&t1));
 	expect_near(test, ns_real(sibling), ktime_to_ns(ktime_get_real()));
@@ -97,31 +102,26 @@ static void tkns_test_nesting(struct kunit *test)
 	put_time_ns(parent);
 }
 
-static void tkns_test_timezone(struct kunit *test)
+static void timens_tk_test_timezone(struct kunit *test)
 {
 	struct timezone tz = { .tz_minuteswest = -120, .tz_dsttime = 1 }, got;
-	struct timezone bad = { .tz_minuteswest = 15 * 60 + 1 };
 	struct timezone host_before = sys_tz;
 	struct time_namespace *ns = new_ns(test, &init_time_ns), *child;
 
-	KUNIT_EXPECT_EQ(test, timekeeper_ns_settimeofday64(ns, NULL, &tz), 0);
-	timekeeper_ns_get_timezone(ns, &got);
+	timens_tk_set_timezone(ns, &tz);
+	timens_tk_get_timezone(ns, &got);
 	KUNIT_EXPECT_EQ(test, got.tz_minuteswest, -120);
 	KUNIT_EXPECT_EQ(test, got.tz_dsttime, 1);
 	KUNIT_EXPECT_EQ(test, sys_tz.tz_minuteswest, host_before.tz_minuteswest);
 
-	KUNIT_EXPECT_EQ(test, timekeeper_ns_settimeofday64(ns, NULL, &bad), -EINVAL);
-	timekeeper_ns_get_timezone(ns, &got);
-	KUNIT_EXPECT_EQ(test, got.tz_minuteswest, -120);
-
 	child = new_ns(test, ns);
-	timekeeper_ns_get_timezone(child, &got);
+	timens_tk_get_timezone(child, &got);
 	KUNIT_EXPECT_EQ(test, got.tz_minuteswest, -120);
 	put_time_ns(child);
 	put_time_ns(ns);
 }
 
-static void tkns_test_invalid(struct kunit *test)
+static void timens_tk_test_invalid(struct kunit *test)
 {
 	static const struct timespec64 bad[] = {
 		{ .tv_sec = -1 },
@@ -135,13 +135,13 @@ static void tkns_test_invalid(struct kunit *test)
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++)
-		KUNIT_EXPECT_EQ(test, timekeeper_ns_settimeofday64(ns, &bad[i], NULL), -EINVAL);
+		KUNIT_EXPECT_EQ(test, timens_tk_settime64(ns, &bad[i]), -EINVAL);
 	expect_near(test, ns_real(ns) - ktime_to_ns(ktime_get_real()), before);
 	expect_near(test, host_wall_to_mono(), host_before);
 	put_time_ns(ns);
 }
 
-static void tkns_test_setoffset_and_tai(struct kunit *test)
+static void timens_tk_test_setoffset_and_tai(struct kunit *test)
 {
 	struct __kernel_timex txc = {};
 	struct time_namespace *ns = new_ns(test, &init_time_ns);
@@ -151,23 +151,23 @@ static void tkns_test_setoffset_and_tai(struct kunit *test)
 
 	txc.modes = ADJ_SETOFFSET | ADJ_NANO;
 	txc.time.tv_sec = 3600;
-	KUNIT_EXPECT_GE(test, timekeeper_ns_adjtimex(ns, &txc), 0);
+	KUNIT_EXPECT_GE(test, timens_tk_adjtimex(ns, &txc), 0);
 	expect_near(test, ns_real(ns), before + 3600 * NSEC_PER_SEC);
 
 	/* A step to before the namespace's monotonic time is refused. */
 	memset(&txc, 0, sizeof(txc));
 	txc.modes = ADJ_SETOFFSET;
 	txc.time.tv_sec = -(1LL << 40);
-	KUNIT_EXPECT_EQ(test, timekeeper_ns_adjtimex(ns, &txc), -EINVAL);
+	KUNIT_EXPECT_EQ(test, timens_tk_adjtimex(ns, &txc), -EINVAL);
 	expect_near(test, ns_real(ns), before + 3600 * NSEC_PER_SEC);
 
 	memset(&txc, 0, sizeof(txc));
 	txc.modes = ADJ_TAI;
 	txc.constant = 42;
-	KUNIT_EXPECT_GE(test, timekeeper_ns_adjtimex(ns, &txc), 0);
+	KUNIT_EXPECT_GE(test, timens_tk_adjtimex(ns, &txc), 0);
 	KUNIT_EXPECT_EQ(test, txc.tai, 42);
-	timekeeper_ns_get_real_ts64(ns, &real);
-	timekeeper_ns_get_clocktai_ts64(ns, &tai);
+	timens_tk_get_real_ts64(ns, &real);
+	timens_tk_get_clocktai_ts64(ns, &tai);
 	expect_near(test, timespec64_to_ns(&tai) - timespec64_to_ns(&real), 42 * NSEC_PER_SEC);
 
 	expect_near(test, host_wall_to_mono(), host_before);
@@ -181,7 +181,7 @@ static long ns_freq(struct time_namespace *ns)
 {
 	struct __kernel_timex txc = {};
 
-	timekeeper_ns_adjtimex(ns, &txc);
+	timens_tk_adjtimex(ns, &txc);
 	return txc.freq;
 }
 
@@ -212,7 +212,7 @@ static s64 ns_real_minus_raw(struct time_namespace *ns)
  * continues its clocks and leaves the host's and its siblings' alone; a
  * namespace created from it has one too, at the same frequency.
  */
-static void tkns_test_own_clock(struct kunit *test)
+static void timens_tk_test_own_clock(struct kunit *test)
 {
 	struct timespec64 target = { .tv_sec = 1483228790 };
 	struct time_namespace *ns = new_ns(test, &init_time_ns);
@@ -224,22 +224,22 @@ static void tkns_test_own_clock(struct kunit *test)
 	s64 before, elapsed, gain, err;
 	ktime_t mono;
 
-	KUNIT_ASSERT_EQ(test, timekeeper_ns_settimeofday64(ns, &target, NULL), 0);
+	KUNIT_ASSERT_EQ(test, timens_tk_settime64(ns, &target), 0);
 	txc.modes = ADJ_TAI;
 	txc.constant = 36;
-	KUNIT_ASSERT_GE(test, timekeeper_ns_adjtimex(ns, &txc), 0);
+	KUNIT_ASSERT_GE(test, timens_tk_adjtimex(ns, &txc), 0);
 
 	mono = ktime_get();
 	before = ns_real(ns);
 	txc = (struct __kernel_timex) { .modes = ADJ_FREQUENCY, .freq = 200 << 16 };
-	KUNIT_ASSERT_GE(test, timekeeper_ns_adjtimex(ns, &txc), 0);
+	KUNIT_ASSERT_GE(test, timens_tk_adjtimex(ns, &txc), 0);
 	KUNIT_EXPECT_EQ(test, txc.freq, 200 << 16);
 	KUNIT_EXPECT_EQ(test, txc.tai, 36);
 	/* No jump at the switch */
 	elapsed = ktime_to_ns(ktime_sub(ktime_get(), mono));
 	expect_near(test, ns_real(ns), before + elapsed);
-	timekeeper_ns_get_real_ts64(ns, &real);
-	timekeeper_ns_get_clocktai_ts64(ns, &tai);
+	timens_tk_get_real_ts64(ns, &real);
+	timens_tk_get_clocktai_ts64(ns, &tai);
 	expect_near(test, timespec64_to_ns(&tai) - timespec64_to_ns(&real), 36 * NSEC_PER_SEC);
 
 	/*
@@ -271,20 +271,20 @@ static void tkns_test_own_clock(struct kunit *test)
 	put_time_ns(ns);
 }
 
-static void tkns_test_to_host(struct kunit *test)
+static void timens_tk_test_to_host(struct kunit *test)
 {
 	struct time_namespace *ns = new_ns(test, &init_time_ns);
 	struct timespec64 target = { .tv_sec = 1483228790 };
 	ktime_t host_now, ns_now;
 
-	KUNIT_ASSERT_EQ(test, timekeeper_ns_settimeofday64(ns, &target, NULL), 0);
+	KUNIT_ASSERT_EQ(test, timens_tk_settime64(ns, &target), 0);
 	ns_now = ns_real(ns);
 	host_now = ktime_get_real();
 	/* One second from now in the namespace is one second from now on the host. */
-	expect_near(test, timekeeper_ns_to_host(ns, CLOCK_REALTIME, ns_now + NSEC_PER_SEC),
+	expect_near(test, timens_tk_to_host(ns, CLOCK_REALTIME, ns_now + NSEC_PER_SEC),
 		    host_now + NSEC_PER_SEC);
 	/* Long past in the namespace: already expired on the host. */
-	KUNIT_EXPECT_LT(test, timekeeper_ns_to_host(ns, CLOCK_REALTIME, 0), host_now);
+	KUNIT_EXPECT_LT(test, timens_tk_to_host(ns, CLOCK_REALTIME, 0), host_now);
 	put_time_ns(ns);
 }
 
@@ -520,13 +520,13 @@ static struct kunit_suite timekeeper_ns_lazy_suite = {
  * The memory target: a namespace, its clocks and its vvar page in 8 KiB,
  * even in this kernel, whose locks carry lockdep maps.
  */
-static void tkns_test_memory(struct kunit *test)
+static void timens_tk_test_memory(struct kunit *test)
 {
 	struct time_namespace *ns = new_ns(test, &init_time_ns);
-	size_t bytes = ksize(ns) + ksize(ns->tkns) + PAGE_SIZE;
+	size_t bytes = ksize(ns) + ksize(ns->tk) + PAGE_SIZE;
 
 	kunit_info(test, "time namespace %zu + clocks %zu + vvar page %lu = %zu bytes\n",
-		   ksize(ns), ksize(ns->tkns), PAGE_SIZE, bytes);
+		   ksize(ns), ksize(ns->tk), PAGE_SIZE, bytes);
 	KUNIT_EXPECT_LE(test, bytes, 8192);
 	put_time_ns(ns);
 }
@@ -641,15 +641,15 @@ static struct kunit_suite timekeeper_ns_recorded_suite = {
 };
 
 static struct kunit_case timekeeper_ns_cases[] = {
-	KUNIT_CASE(tkns_test_create_follows_parent),
-	KUNIT_CASE(tkns_test_settime),
-	KUNIT_CASE(tkns_test_nesting),
-	KUNIT_CASE(tkns_test_timezone),
-	KUNIT_CASE(tkns_test_invalid),
-	KUNIT_CASE(tkns_test_setoffset_and_tai),
-	KUNIT_CASE(tkns_test_to_host),
-	KUNIT_CASE(tkns_test_own_clock),
-	KUNIT_CASE(tkns_test_memory),
+	KUNIT_CASE(timens_tk_test_create_follows_parent),
+	KUNIT_CASE(timens_tk_test_settime),
+	KUNIT_CASE(timens_tk_test_nesting),
+	KUNIT_CASE(timens_tk_test_timezone),
+	KUNIT_CASE(timens_tk_test_invalid),
+	KUNIT_CASE(timens_tk_test_setoffset_and_tai),
+	KUNIT_CASE(timens_tk_test_to_host),
+	KUNIT_CASE(timens_tk_test_own_clock),
+	KUNIT_CASE(timens_tk_test_memory),
 	{}
 };
 
