@@ -360,8 +360,7 @@ static int timens_tk_take_over(struct timens_tk *ttk)
 		timens_tk_write_begin(ttk);
 		ret = timens_tk_own_clock(ttk, NULL, &host, &ttk->real_offset,
 					  host.tai + ttk->tai_adjust);
-		/* The timekeeper before the flag; pairs with timens_tk_own(). */
-		if (!ret)
+		if (!ret) /* The timekeeper before the flag; pairs with timens_tk_own(). */
 			smp_store_release(&ttk->own, true);
 		timens_tk_write_end(ttk);
 	}
@@ -674,9 +673,9 @@ void timens_tk_get_boottime64(struct time_namespace *ns, struct timespec64 *ts)
 				   timens_tk_own_now(ttk, CLOCK_BOOTTIME));
 		*ts = ktime_to_timespec64(offset);
 	} else {
+		offset = timens_tk_offset(ns, CLOCK_REALTIME);
 		getboottime64(ts);
-		*ts = timespec64_add(*ts, ktime_to_timespec64(timens_tk_offset(ns,
-									      CLOCK_REALTIME)));
+		*ts = timespec64_add(*ts, ktime_to_timespec64(offset));
 	}
 	*ts = timespec64_sub(*ts, ns->offsets.boottime);
 }
