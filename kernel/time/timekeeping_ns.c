@@ -79,6 +79,8 @@
  * @real_offset: namespace CLOCK_REALTIME minus host CLOCK_REALTIME, normalised
  *		 as a timespec64 and added as one, as the vDSO adds it
  * @tai_adjust:	 namespace TAI offset minus host TAI offset, in seconds
+ * @set_floor:	 the CLOCK_REALTIME last set, which the coarse clock reads ...
+ * @set_base:	 ... while the host's coarse clock reads this, as at the set
  * @tz:		 the namespace's timezone (settimeofday/gettimeofday)
  * @nano:	 adjtimex() reports in nanoseconds (ADJ_NANO) rather than in
  *		 microseconds (ADJ_MICRO)
@@ -88,12 +90,15 @@
  * @ntp:	 the NTP state which steers @tkd
  * @second:	 advances @tkd once a second while @ntp is not idle
  *
- * @real_offset, @tai_adjust and @nano are only used while !@own.
+ * @real_offset, @set_floor, @set_base, @tai_adjust and @nano are only used
+ * while !@own.
  */
 struct timens_tk {
 	seqcount_raw_spinlock_t	seq;
 	raw_spinlock_t		lock;
 	struct timespec64	real_offset;
+	struct timespec64	set_floor;
+	struct timespec64	set_base;
 	s32			tai_adjust;
 	struct timezone		tz;
 	bool			nano;
@@ -564,7 +569,7 @@ bool timens_tk_get_own_ts64(struct time_namespace *ns, clockid_t clockid,
 static void timens_tk_read_clock(struct timens_tk *ttk, clockid_t clockid,
 				 struct timespec64 *ts)
 {
-	struct timespec64 off;
+	struct timespec64 off, floor = {};
 	unsigned int seq;
 
 	do {
@@ -577,6 +582,12 @@ static void timens_tk_read_clock(struct timens_tk *ttk, clockid_t clockid,
 		switch (clockid) {
 		case CLOCK_REALTIME_COARSE:
 			ktime_get_coarse_real_ts64(ts);
+			/*
+			 * Until the host's next tick, the value set, as a set
+			 * of the host's clock makes its coarse clock read.
+			 */
+			if (timespec64_equal(ts, &ttk->set_base))
+				floor = ttk->set_floor;
 			break;
 		case CLOCK_TAI:
 			ktime_get_clocktai_ts64(ts);
@@ -589,6 +600,8 @@ static void timens_tk_read_clock(struct timens_tk *ttk, clockid_t clockid,
 	} while (read_seqcount_retry(&ttk->seq, seq));
 
 	*ts = timespec64_add(*ts, off);
+	if (timespec64_compare(ts, &floor) < 0)
+		*ts = floor;
 }
 
 /* The namespace's offset from the host for @clockid: REALTIME or TAI. */
@@ -683,31 +696,36 @@ void timens_tk_get_boottime64(struct time_namespace *ns, struct timespec64 *ts)
 /*
  * Set the CLOCK_REALTIME of a namespace which follows the host to @tv, or
  * step it by @delta when @tv is NULL, with the host's rules: a valid time
- * of day, not before the namespace's CLOCK_MONOTONIC. An absolute time is
- * set against the host's coarse clock, so that the namespace's coarse
- * clock (time(), CLOCK_REALTIME_COARSE) reads @tv at once, as the host's
- * does after a set; its fine clock then reads ahead of @tv by at most the
- * time since the host's last tick. ttk->lock held.
+ * of day, not before the namespace's CLOCK_MONOTONIC. After a set, the
+ * namespace's coarse clock (time(), CLOCK_REALTIME_COARSE) reads @tv until
+ * the host's next tick, as the host's does after a set of the host's
+ * clock. ttk->lock held.
  */
 static int __timens_tk_set_real(struct time_namespace *ns, struct timens_tk *ttk,
 				const struct timespec64 *tv, const struct timespec64 *delta)
 {
-	struct timespec64 mono, host, target;
+	struct timespec64 mono, host, coarse, check, target;
 
 	ktime_get_ts64(&mono);
 	mono = timespec64_add(mono, ns->offsets.monotonic);
-	if (tv) {
-		ktime_get_coarse_real_ts64(&host);
-		target = *tv;
-	} else {
+	/* The host's fine and coarse clock in the same tick */
+	do {
+		ktime_get_coarse_real_ts64(&coarse);
 		ktime_get_real_ts64(&host);
+		ktime_get_coarse_real_ts64(&check);
+	} while (!timespec64_equal(&coarse, &check));
+	if (tv)
+		target = *tv;
+	else
 		target = timespec64_add(timespec64_add(host, ttk->real_offset), *delta);
-	}
 	if (!timespec64_valid_settod(&target) || timespec64_compare(&target, &mono) < 0)
 		return -EINVAL;
 
 	timens_tk_write_begin(ttk);
 	ttk->real_offset = timespec64_sub(target, host);
+	/* A step moves the coarse clock by the step, as on the host. */
+	ttk->set_floor = tv ? target : (struct timespec64) {};
+	ttk->set_base = coarse;
 	timens_tk_write_end(ttk);
 	return 0;
 }

@@ -19,19 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../kselftest.h"
-#include "tkns.h"
-
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME	0x00000080
-#endif
+#include "../kselftest_harness.h"
+#include "timens_tk.h"
 
 #define WAIT_NS		(200 * 1000 * 1000LL)
-
-static const time_t settings[] = {
-	1483228790,	/* 2016-12-31T23:59:50Z, the host's past */
-	1893456000,	/* 2030-01-01T00:00:00Z, the host's future */
-};
 
 static struct timespec deadline(clockid_t clk)
 {
@@ -47,25 +38,6 @@ static struct timespec deadline(clockid_t clk)
 
 static void on_alarm(int sig)
 {
-	(void)sig;
-}
-
-/* Run @wait and check it took about WAIT_NS of CLOCK_MONOTONIC. */
-static int timed(const char *what, int (*wait)(void))
-{
-	int64_t start = clock_ns(CLOCK_MONOTONIC), took;
-	int ret;
-
-	alarm(3);	/* a late expiry is interrupted, and fails */
-	ret = wait();
-	alarm(0);
-	took = clock_ns(CLOCK_MONOTONIC) - start;
-	if (ret || took < WAIT_NS * 3 / 4 || took > 2 * NSEC_PER_SEC) {
-		printf("# %s: returned %d, took %lld ms\n", what, ret,
-		       (long long)(took / 1000000));
-		return 1;
-	}
-	return 0;
 }
 
 static int nanosleep_realtime(void)
@@ -123,65 +95,101 @@ static int mq_realtime(void)
 	return ret;
 }
 
-static const struct {
-	const char *name;
-	int (*wait)(void);
-} waits[] = {
-	{ "clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME)", nanosleep_realtime },
-	{ "clock_nanosleep(CLOCK_TAI, TIMER_ABSTIME)", nanosleep_tai },
-	{ "timerfd CLOCK_REALTIME TFD_TIMER_ABSTIME", timerfd_realtime },
-	{ "sem_timedwait (FUTEX_CLOCK_REALTIME)", sem_realtime },
-	{ "mq_timedreceive", mq_realtime },
+/* The namespace's clock is set to @when. */
+FIXTURE(abs_timeout) {};
+
+FIXTURE_VARIANT(abs_timeout) {
+	time_t when;
+	enum tk_ns how;
 };
 
-/* In a new time namespace set to @when, run every wait; 0 if all passed. */
-static int in_namespace(time_t when)
-{
-	struct timespec ts = { .tv_sec = when };
-	int status, failed = 0;
-	unsigned int i;
-	pid_t pid;
+/* 2016-12-31T23:59:50Z, the host's past, in a user+time namespace */
+FIXTURE_VARIANT_ADD(abs_timeout, past) {
+	.when = 1483228790,
+	.how = TK_NS_USER,
+};
 
-	if (unshare(CLONE_NEWTIME))
-		return -1;
-	pid = fork();
-	if (!pid) {
-		if (clock_settime(CLOCK_REALTIME, &ts))
-			_exit(100);
-		for (i = 0; i < ARRAY_SIZE(waits); i++)
-			failed |= timed(waits[i].name, waits[i].wait) << i;
-		_exit(failed);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
+/* 2030-01-01T00:00:00Z, the host's future, in an opted-in namespace */
+FIXTURE_VARIANT_ADD(abs_timeout, future) {
+	.when = 1893456000,
+	.how = TK_NS_OPTIN,
+};
 
-int main(void)
+FIXTURE_SETUP(abs_timeout)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
-	unsigned int i, j;
-	int res;
 
-	ksft_print_header();
 	if (geteuid())
-		ksft_exit_skip("needs root\n");
-	sigaction(SIGALRM, &sa, NULL);
-	ksft_set_plan(ARRAY_SIZE(settings) * ARRAY_SIZE(waits));
-
-	for (i = 0; i < ARRAY_SIZE(settings); i++) {
-		pid_t pid = fork();
-		int status;
-
-		/* unshare() in a child, so that each setting gets a new namespace */
-		if (!pid)
-			_exit(in_namespace(settings[i]) & 0xff);
-		waitpid(pid, &status, 0);
-		res = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-		for (j = 0; j < ARRAY_SIZE(waits); j++)
-			ksft_test_result(res >= 0 && res != 100 && !(res & (1 << j)),
-					 "%s, namespace clock at %lld\n", waits[j].name,
-					 (long long)settings[i]);
-	}
-	ksft_finished();
+		SKIP(return, "needs root");
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
 }
+
+FIXTURE_TEARDOWN(abs_timeout) {}
+
+/*
+ * In a new time namespace, created as @how says, set to @when, run @fn
+ * and check that it took about WAIT_NS of CLOCK_MONOTONIC, and that the
+ * host's clock is not the one which was set. The child does not ASSERT:
+ * in a TEST_F() that could run the teardown in the child.
+ */
+static void timed(struct __test_metadata *_metadata, enum tk_ns how, time_t when,
+		  int (*fn)(void))
+{
+	struct timespec ts = { .tv_sec = when };
+	int64_t start, took, host_off;
+	pid_t pid;
+	int ret;
+
+	host_off = realtime_offset_ns();
+	pid = tk_ns_fork(_metadata, how);
+	if (!pid) {
+		if (clock_settime(CLOCK_REALTIME, &ts)) {
+			TH_LOG("clock_settime: %s", strerror(errno));
+			_exit(1);
+		}
+		start = clock_ns(CLOCK_MONOTONIC);
+		alarm(3);	/* a late expiry is interrupted, and fails */
+		ret = fn();
+		alarm(0);
+		took = clock_ns(CLOCK_MONOTONIC) - start;
+		TH_LOG("returned %d, took %lld ms", ret, (long long)(took / 1000000));
+		EXPECT_EQ(0, ret);
+		EXPECT_LE(WAIT_NS * 3 / 4, took);
+		EXPECT_GE(2 * NSEC_PER_SEC, took);
+		_exit(_metadata->exit_code);
+	}
+	tk_wait_ok(_metadata, pid);
+	EXPECT_TRUE(realtime_unchanged_since(host_off)) TH_LOG("host CLOCK_REALTIME moved");
+}
+
+/* clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME) */
+TEST_F(abs_timeout, clock_nanosleep_realtime)
+{
+	timed(_metadata, variant->how, variant->when, nanosleep_realtime);
+}
+
+/* clock_nanosleep(CLOCK_TAI, TIMER_ABSTIME) */
+TEST_F(abs_timeout, clock_nanosleep_tai)
+{
+	timed(_metadata, variant->how, variant->when, nanosleep_tai);
+}
+
+/* timerfd CLOCK_REALTIME TFD_TIMER_ABSTIME */
+TEST_F(abs_timeout, timerfd_realtime)
+{
+	timed(_metadata, variant->how, variant->when, timerfd_realtime);
+}
+
+/* sem_timedwait (FUTEX_CLOCK_REALTIME) */
+TEST_F(abs_timeout, sem_timedwait)
+{
+	timed(_metadata, variant->how, variant->when, sem_realtime);
+}
+
+/* mq_timedreceive */
+TEST_F(abs_timeout, mq_timedreceive)
+{
+	timed(_metadata, variant->how, variant->when, mq_realtime);
+}
+
+TEST_HARNESS_MAIN

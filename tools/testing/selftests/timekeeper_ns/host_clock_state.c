@@ -4,13 +4,14 @@
  * namespace must not change: CLOCK_REALTIME - CLOCK_MONOTONIC (ms), the
  * TAI offset, the timezone, and the NTP frequency, status and tick.
  */
+#define _GNU_SOURCE
 #include <stdio.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/timex.h>
 #include <unistd.h>
 
-#include "tkns.h"
+#include "timens_tk.h"
 
 int main(void)
 {

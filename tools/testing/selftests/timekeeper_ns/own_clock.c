@@ -5,7 +5,9 @@
  * keeps its TAI offset, inserts its own leap seconds, is not moved by
  * steps of the host, is inherited by the namespaces created from it and
  * reads the same through the vDSO as through the syscalls. The host's
- * clock and NTP state never notice.
+ * clock and NTP state never notice. The namespaces are created as
+ * timens_tk.h's tk_unshare() does: most owned by a user namespace of
+ * their own, some by real root, opted in to a clock of their own.
  *
  * The measurements pair each read with CLOCK_MONOTONIC_RAW, the
  * oscillator which a namespace's own clock runs on and which no
@@ -28,11 +30,7 @@
 #include <unistd.h>
 
 #include "../kselftest_harness.h"
-#include "tkns.h"
-
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME	0x00000080
-#endif
+#include "timens_tk.h"
 
 /* 2016-12-31T23:59:50Z: ten seconds before the last leap second */
 #define LEAP_EVE	1483228790LL
@@ -44,47 +42,6 @@
 #define TRIES		8
 /* adjtimex() frequencies: ppm, scaled by 2^16 */
 #define PPM(x)		((long)(x) << 16)
-
-/*
- * fork() into a new time namespace created from the caller's: 0 in the
- * child, which is in it; in the caller the pid of a process which exits
- * with the child's status (128 + the signal which killed it). That
- * process unshares: in the caller, unshare() would put the caller's
- * later children in the namespace and create its later namespaces from
- * this one rather than from its own.
- */
-static pid_t ns_fork(struct __test_metadata *_metadata)
-{
-	pid_t pid, child;
-	int status;
-
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid)
-		return pid;
-	ASSERT_EQ(0, unshare(CLONE_NEWTIME))
-		TH_LOG("unshare(CLONE_NEWTIME): %s", strerror(errno));
-	child = fork();
-	ASSERT_LE(0, child);
-	if (!child)
-		return 0;
-	/* Hold no pipe open, so that the child sees their ends. */
-	close_range(3, ~0U, 0);
-	if (waitpid(child, &status, 0) != child)
-		_exit(127);
-	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-}
-
-/* Wait for a child, which must have exited with status 0. */
-static void wait_ok(struct __test_metadata *_metadata, pid_t pid)
-{
-	int status;
-
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status))
-		TH_LOG("process %d died by signal %d", pid, WTERMSIG(status));
-	ASSERT_EQ(0, WEXITSTATUS(status));
-}
 
 /* adjtimex() reading only: returns the clock state, fills @tx. */
 static int ntp_read(struct timex *tx)
@@ -181,6 +138,20 @@ static void host_ntp_state(struct __test_metadata *_metadata, const struct timex
 	ASSERT_EQ(host->tick, tx.tick);
 }
 
+/* The host's clock, TAI offset and NTP state are as they were. */
+static void host_unchanged(struct __test_metadata *_metadata, const struct timex *host,
+			   int64_t host_off)
+{
+	struct timex tx;
+
+	ASSERT_LE(0, ntp_read(&tx));
+	ASSERT_EQ(host->freq, tx.freq);
+	ASSERT_EQ(host->tick, tx.tick);
+	ASSERT_EQ(host->status, tx.status);
+	ASSERT_EQ(host->tai, tx.tai);
+	ASSERT_TRUE(realtime_unchanged_since(host_off)) TH_LOG("host CLOCK_REALTIME moved");
+}
+
 /*
  * Frequency: a namespace steered to 500 ppm runs 500 ppm faster than
  * the host; the host and a sibling namespace keep the host's frequency.
@@ -197,7 +168,7 @@ TEST(frequency)
 	host_off = clock_offset_ns(CLOCK_REALTIME, TRIES, NULL);
 	ASSERT_EQ(0, pipe(ready));
 
-	own = ns_fork(_metadata);
+	own = tk_ns_fork(_metadata, TK_NS_USER);
 	if (!own) {
 		close(ready[0]);
 		steer_500ppm(_metadata, &host, ready[1]);
@@ -207,13 +178,13 @@ TEST(frequency)
 	/* A sibling, created while the steered namespace runs */
 	ASSERT_EQ(1, read(ready[0], &c, 1));
 	close(ready[0]);
-	sibling = ns_fork(_metadata);
+	sibling = tk_ns_fork(_metadata, TK_NS_OPTIN);
 	if (!sibling) {
 		host_ntp_state(_metadata, &host);
 		_exit(_metadata->exit_code);
 	}
-	wait_ok(_metadata, sibling);
-	wait_ok(_metadata, own);
+	tk_wait_ok(_metadata, sibling);
+	tk_wait_ok(_metadata, own);
 
 	ASSERT_LE(0, ntp_read(&tx));
 	ASSERT_EQ(host.freq, tx.freq);
@@ -298,14 +269,19 @@ static void switch_continues(struct __test_metadata *_metadata)
  */
 TEST(continuity)
 {
+	struct timex host;
+	int64_t host_off;
 	pid_t pid;
 
-	pid = ns_fork(_metadata);
+	ASSERT_LE(0, ntp_read(&host));
+	host_off = realtime_offset_ns();
+	pid = tk_ns_fork(_metadata, TK_NS_OPTIN);
 	if (!pid) {
 		switch_continues(_metadata);
 		_exit(_metadata->exit_code);
 	}
-	wait_ok(_metadata, pid);
+	tk_wait_ok(_metadata, pid);
+	host_unchanged(_metadata, &host, host_off);
 }
 
 /*
@@ -320,7 +296,7 @@ struct offset_server {
 };
 
 static void serve_offsets(struct __test_metadata *_metadata, struct offset_server *s,
-			  bool own)
+			  enum tk_ns how, bool own)
 {
 	int req[2], rep[2];
 	int64_t off;
@@ -328,7 +304,7 @@ static void serve_offsets(struct __test_metadata *_metadata, struct offset_serve
 
 	ASSERT_EQ(0, pipe(req));
 	ASSERT_EQ(0, pipe(rep));
-	s->pid = ns_fork(_metadata);
+	s->pid = tk_ns_fork(_metadata, how);
 	if (!s->pid) {
 		close(req[1]);
 		close(rep[0]);
@@ -356,17 +332,6 @@ static int64_t ask_offset(struct offset_server *s)
 	return off;
 }
 
-static int step_host(int64_t delta)
-{
-	struct timespec ts;
-	int64_t t;
-
-	t = clock_ns(CLOCK_REALTIME) + delta;
-	ts.tv_sec = t / NSEC_PER_SEC;
-	ts.tv_nsec = t % NSEC_PER_SEC;
-	return clock_settime(CLOCK_REALTIME, &ts);
-}
-
 /*
  * Host step: a namespace with a clock of its own is not moved by a step
  * of the host's clock; one which follows the host is. The host is
@@ -381,22 +346,22 @@ TEST(host_step)
 	/* A server which died makes a request fail, not the test process. */
 	signal(SIGPIPE, SIG_IGN);
 	host_off = realtime_offset_ns();
-	serve_offsets(_metadata, &own, true);
-	serve_offsets(_metadata, &fol, false);
+	serve_offsets(_metadata, &own, TK_NS_USER, true);
+	serve_offsets(_metadata, &fol, TK_NS_OPTIN, false);
 
 	own0 = ask_offset(&own);
 	fol0 = ask_offset(&fol);
 	if (own0 != INT64_MIN && fol0 != INT64_MIN) {
-		stepped = step_host(10 * NSEC_PER_SEC);
+		stepped = step_realtime(10 * NSEC_PER_SEC);
 		own1 = ask_offset(&own);
 		fol1 = ask_offset(&fol);
 		if (!stepped)
-			restored = step_host(-10 * NSEC_PER_SEC);
+			restored = step_realtime(-10 * NSEC_PER_SEC);
 	}
 	close(own.req);
 	close(fol.req);
-	wait_ok(_metadata, own.pid);
-	wait_ok(_metadata, fol.pid);
+	tk_wait_ok(_metadata, own.pid);
+	tk_wait_ok(_metadata, fol.pid);
 
 	ASSERT_NE(INT64_MIN, own0);
 	ASSERT_NE(INT64_MIN, fol0);
@@ -468,12 +433,12 @@ TEST(leap_second)
 	ASSERT_LE(0, host_state);
 	host_off = realtime_offset_ns();
 
-	pid = ns_fork(_metadata);
+	pid = tk_ns_fork(_metadata, TK_NS_USER);
 	if (!pid) {
 		insert_leap_second(_metadata, &host);
 		_exit(_metadata->exit_code);
 	}
-	wait_ok(_metadata, pid);
+	tk_wait_ok(_metadata, pid);
 
 	ret = ntp_read(&tx);
 	ASSERT_EQ(host_state, ret);
@@ -504,12 +469,12 @@ static void parent_300ppm(struct __test_metadata *_metadata)
 	set_realtime(_metadata, LEAP_EVE);
 	set_freq(_metadata, PPM(300));
 	off = clock_offset_ns(CLOCK_REALTIME, TRIES, NULL);
-	pid = ns_fork(_metadata);
+	pid = tk_ns_fork(_metadata, TK_NS_PLAIN);
 	if (!pid) {
 		nested_300ppm(_metadata, off);
 		_exit(_metadata->exit_code);
 	}
-	wait_ok(_metadata, pid);
+	tk_wait_ok(_metadata, pid);
 	ASSERT_LE(0, ntp_read(&tx));
 	ASSERT_EQ(PPM(300), tx.freq);
 }
@@ -520,14 +485,19 @@ static void parent_300ppm(struct __test_metadata *_metadata)
  */
 TEST(nesting)
 {
+	struct timex host;
+	int64_t host_off;
 	pid_t pid;
 
-	pid = ns_fork(_metadata);
+	ASSERT_LE(0, ntp_read(&host));
+	host_off = realtime_offset_ns();
+	pid = tk_ns_fork(_metadata, TK_NS_OPTIN);
 	if (!pid) {
 		parent_300ppm(_metadata);
 		_exit(_metadata->exit_code);
 	}
-	wait_ok(_metadata, pid);
+	tk_wait_ok(_metadata, pid);
+	host_unchanged(_metadata, &host, host_off);
 }
 
 /* @b read between @a and @c, give or take CLOSE_NS */
@@ -594,14 +564,19 @@ static void vdso_reads(struct __test_metadata *_metadata)
  */
 TEST(vdso_vs_syscall)
 {
+	struct timex host;
+	int64_t host_off;
 	pid_t pid;
 
-	pid = ns_fork(_metadata);
+	ASSERT_LE(0, ntp_read(&host));
+	host_off = realtime_offset_ns();
+	pid = tk_ns_fork(_metadata, TK_NS_USER);
 	if (!pid) {
 		vdso_reads(_metadata);
 		_exit(_metadata->exit_code);
 	}
-	wait_ok(_metadata, pid);
+	tk_wait_ok(_metadata, pid);
+	host_unchanged(_metadata, &host, host_off);
 }
 
 TEST_HARNESS_MAIN

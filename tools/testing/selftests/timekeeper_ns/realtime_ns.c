@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * CLOCK_REALTIME, CLOCK_TAI and the timezone of a time namespace: set
- * inside it, read back through the vDSO and the syscalls, inherited by
- * namespaces created from it, and never seen by the host or a sibling.
+ * CLOCK_REALTIME, CLOCK_TAI and the timezone of a time namespace with a
+ * clock of its own: set inside it, read back through the vDSO and the
+ * syscalls, inherited by namespaces created from it, and never seen by
+ * the host or a sibling. Most namespaces here are owned by a user
+ * namespace of their own; some are created by real root and opted in to
+ * a clock of their own through /proc/self/timens_clock.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <linux/rtc.h>
 #include <sched.h>
 #include <stdio.h>
@@ -22,35 +23,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../kselftest.h"
-#include "tkns.h"
+#include "../kselftest_harness.h"
+#include "timens_tk.h"
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME	0x00000080
-#endif
 #ifndef ADJ_SETOFFSET
 #define ADJ_SETOFFSET	0x0100
 #endif
 
 /* 2016-12-31T23:59:50Z: ten seconds before the last leap second */
 #define LEAP_EVE	1483228790LL
+/* 2030-01-01T00:00:00Z */
+#define Y2030		1893456000LL
 /* Rounding allowance when comparing reads: 1 ms. */
 #define SLACK_NS	(1000 * 1000LL)
-#define NOBODY		65534
-
-/* Print the message unless @cond holds; return @cond. */
-static bool check(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!cond) {
-		va_start(ap, fmt);
-		printf("# ");
-		vprintf(fmt, ap);
-		va_end(ap);
-	}
-	return cond;
-}
 
 static int64_t sys_clock_ns(clockid_t clk)
 {
@@ -60,51 +45,17 @@ static int64_t sys_clock_ns(clockid_t clk)
 	return ts_ns(&ts);
 }
 
-static int64_t llabs64(int64_t v)
+static void set_realtime(struct __test_metadata *_metadata, time_t sec)
 {
-	return v < 0 ? -v : v;
+	struct timespec ts = { .tv_sec = sec };
+
+	ASSERT_EQ(0, clock_settime(CLOCK_REALTIME, &ts))
+		TH_LOG("clock_settime: %s", strerror(errno));
 }
 
-static int wait_child(pid_t pid)
+static void set_leap_eve(struct __test_metadata *_metadata)
 {
-	int status;
-
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		return 1;
-	return !WIFEXITED(status) || WEXITSTATUS(status);
-}
-
-/*
- * Run @fn in a child, in a new time namespace if @newns (unshare() puts
- * only the children of the caller there, so a grandchild runs @fn).
- * Returns 0 if it passed.
- */
-static int run(int (*fn)(void), bool newns)
-{
-	pid_t pid = fork();
-
-	if (!pid) {
-		if (!newns)
-			_exit(fn());
-		if (unshare(CLONE_NEWTIME)) {
-			ksft_print_msg("unshare(CLONE_NEWTIME): %s\n", strerror(errno));
-			_exit(1);
-		}
-		pid = fork();
-		if (!pid)
-			_exit(fn());
-		_exit(wait_child(pid));
-	}
-	return wait_child(pid);
-}
-
-static int set_leap_eve(void)
-{
-	struct timespec ts = { .tv_sec = LEAP_EVE };
-
-	if (!check(!clock_settime(CLOCK_REALTIME, &ts), "clock_settime: %s\n", strerror(errno)))
-		return 1;
-	return 0;
+	set_realtime(_metadata, LEAP_EVE);
 }
 
 /*
@@ -113,144 +64,122 @@ static int set_leap_eve(void)
  * Bracketing by CLOCK_MONOTONIC keeps this exact however long the test
  * is preempted under emulation.
  */
-static bool since_set(const char *what, int64_t t, int64_t elapsed)
+static void since_set(struct __test_metadata *_metadata, const char *what, int64_t t,
+		      int64_t elapsed)
 {
 	int64_t d = t - LEAP_EVE * NSEC_PER_SEC;
 
-	return check(d >= -SLACK_NS && d <= elapsed + SLACK_NS,
-		     "%s: %lld ns after the set, %lld ns elapsed\n", what, (long long)d,
-		     (long long)elapsed);
+	ASSERT_TRUE(d >= -SLACK_NS && d <= elapsed + SLACK_NS)
+		TH_LOG("%s: %lld ns after the set, %lld ns elapsed", what, (long long)d,
+		       (long long)elapsed);
 }
 
 /* Set REALTIME; read it back through the vDSO and the syscalls. */
-static int settime_readback(void)
+static void check_settime_readback(struct __test_metadata *_metadata)
 {
 	int64_t mono0 = clock_ns(CLOCK_MONOTONIC), t;
 	struct timeval tv;
 
-	if (set_leap_eve())
-		return 1;
+	set_leap_eve(_metadata);
 	t = clock_ns(CLOCK_REALTIME);
-	if (!since_set("vDSO clock_gettime", t, clock_ns(CLOCK_MONOTONIC) - mono0))
-		return 1;
+	since_set(_metadata, "vDSO clock_gettime", t, clock_ns(CLOCK_MONOTONIC) - mono0);
 	t = sys_clock_ns(CLOCK_REALTIME);
-	if (!since_set("syscall clock_gettime", t, clock_ns(CLOCK_MONOTONIC) - mono0))
-		return 1;
+	since_set(_metadata, "syscall clock_gettime", t, clock_ns(CLOCK_MONOTONIC) - mono0);
 	gettimeofday(&tv, NULL);
 	t = tv.tv_sec * NSEC_PER_SEC + tv.tv_usec * 1000LL;
-	if (!since_set("gettimeofday", t, clock_ns(CLOCK_MONOTONIC) - mono0))
-		return 1;
+	since_set(_metadata, "gettimeofday", t, clock_ns(CLOCK_MONOTONIC) - mono0);
 	/* time() is CLOCK_REALTIME_COARSE: up to a tick behind */
 	t = time(NULL) * NSEC_PER_SEC;
-	if (!since_set("time()", t + NSEC_PER_SEC,
-		       clock_ns(CLOCK_MONOTONIC) - mono0 + NSEC_PER_SEC))
-		return 1;
+	since_set(_metadata, "time()", t + NSEC_PER_SEC,
+		  clock_ns(CLOCK_MONOTONIC) - mono0 + NSEC_PER_SEC);
 	t = syscall(SYS_time, NULL) * NSEC_PER_SEC;
-	if (!since_set("time syscall", t + NSEC_PER_SEC,
-		       clock_ns(CLOCK_MONOTONIC) - mono0 + NSEC_PER_SEC))
-		return 1;
+	since_set(_metadata, "time syscall", t + NSEC_PER_SEC,
+		  clock_ns(CLOCK_MONOTONIC) - mono0 + NSEC_PER_SEC);
 	/* A REALTIME step never moves CLOCK_MONOTONIC. */
 	t = clock_ns(CLOCK_MONOTONIC) - mono0;
-	if (!check(t >= 0 && t < NSEC_PER_SEC, "CLOCK_MONOTONIC moved by %lld ns\n", (long long)t))
-		return 1;
-	return 0;
+	ASSERT_TRUE(t >= 0 && t < NSEC_PER_SEC)
+		TH_LOG("CLOCK_MONOTONIC moved by %lld ns", (long long)t);
 }
 
 /* @b read between @a and @c, give or take SLACK_NS. */
-static bool between(const char *what, int64_t a, int64_t b, int64_t c)
+static void between(struct __test_metadata *_metadata, const char *what, int64_t a, int64_t b,
+		    int64_t c)
 {
-	return check(b >= a - SLACK_NS && b <= c + SLACK_NS,
-		     "%s: %lld not within [%lld, %lld]\n", what, (long long)b, (long long)a,
-		     (long long)c);
+	ASSERT_TRUE(b >= a - SLACK_NS && b <= c + SLACK_NS)
+		TH_LOG("%s: %lld not within [%lld, %lld]", what, (long long)b, (long long)a,
+		       (long long)c);
 }
 
-static int reads_host_clock(void)
+static void reads_host_clock(struct __test_metadata *_metadata)
 {
 	int64_t a = clock_ns(CLOCK_REALTIME);
 	int64_t b = sys_clock_ns(CLOCK_REALTIME);
 	int64_t c = clock_ns(CLOCK_REALTIME);
 
-	if (!between("syscall between vDSO reads", a, b, c))
-		return 1;
-	if (!check(c / NSEC_PER_SEC > LEAP_EVE + 86400 * 365, "sees the other namespace's 2016\n"))
-		return 1;
-	return 0;
+	between(_metadata, "syscall between vDSO reads", a, b, c);
+	ASSERT_LT(LEAP_EVE + 86400 * 365, c / NSEC_PER_SEC)
+		TH_LOG("sees the other namespace's 2016");
 }
 
-static int set_2030(void)
+static void set_2030(struct __test_metadata *_metadata)
 {
-	struct timespec ts = { .tv_sec = 1893456000 };
-
-	if (!check(!clock_settime(CLOCK_REALTIME, &ts), "clock_settime: %s\n", strerror(errno)))
-		return 1;
-	if (!check(clock_ns(CLOCK_REALTIME) / NSEC_PER_SEC - 1893456000 < 2, "2030 not set\n"))
-		return 1;
-	return 0;
+	set_realtime(_metadata, Y2030);
+	ASSERT_GT(2, clock_ns(CLOCK_REALTIME) / NSEC_PER_SEC - Y2030) TH_LOG("2030 not set");
 }
 
-/* A namespace nested in one whose clock was set sets its own clock. */
-static int nested_sets_own(void)
+/*
+ * A namespace created with a plain unshare(CLONE_NEWTIME) from one whose
+ * clock was set sets its own clock, and its parent's stays.
+ */
+static void check_nested_sets_own(struct __test_metadata *_metadata)
 {
-	if (set_leap_eve())
-		return 1;
-	if (!check(!run(set_2030, true), "nested namespace could not set its clock\n"))
-		return 1;
-	if (!check(llabs64(clock_ns(CLOCK_REALTIME) - LEAP_EVE * NSEC_PER_SEC) < 5 * NSEC_PER_SEC,
-		   "the nested namespace moved its parent's clock\n"))
-		return 1;
-	return 0;
+	set_leap_eve(_metadata);
+	tk_run_in_ns(_metadata, TK_NS_PLAIN, set_2030);
+	ASSERT_GT(5 * NSEC_PER_SEC, llabs(clock_ns(CLOCK_REALTIME) - LEAP_EVE * NSEC_PER_SEC))
+		TH_LOG("the nested namespace moved its parent's clock");
 }
 
-static int inherit_check(void)
+static void inherit_check(struct __test_metadata *_metadata)
 {
 	int64_t now = clock_ns(CLOCK_REALTIME);
 
-	if (!check(llabs64(now - LEAP_EVE * NSEC_PER_SEC) < 2 * NSEC_PER_SEC,
-		   "child namespace at %lld, not at the parent's clock\n",
-		   (long long)(now / NSEC_PER_SEC)))
-		return 1;
-	return 0;
+	ASSERT_GT(2 * NSEC_PER_SEC, llabs(now - LEAP_EVE * NSEC_PER_SEC))
+		TH_LOG("child namespace at %lld, not at the parent's clock",
+		       (long long)(now / NSEC_PER_SEC));
 }
 
-static int nested_inherits_clock(void)
+static void check_nested_inherits_clock(struct __test_metadata *_metadata)
 {
-	if (set_leap_eve())
-		return 1;
-	return run(inherit_check, true);
+	set_leap_eve(_metadata);
+	tk_run_in_ns(_metadata, TK_NS_PLAIN, inherit_check);
 }
 
 /* ADJ_TAI and ADJ_SETOFFSET act on the namespace. */
-static int tai_and_setoffset(void)
+static void check_tai_and_setoffset(struct __test_metadata *_metadata)
 {
 	struct timex tx = { .modes = ADJ_TAI, .constant = 37 };
 	int64_t real, tai, before, mono;
 
-	if (!check(adjtimex(&tx) >= 0, "ADJ_TAI: %s\n", strerror(errno)))
-		return 1;
+	ASSERT_LE(0, adjtimex(&tx)) TH_LOG("ADJ_TAI: %s", strerror(errno));
 	memset(&tx, 0, sizeof(tx));
-	if (!check(adjtimex(&tx) >= 0 && tx.tai == 37, "adjtimex reports TAI offset %d\n", tx.tai))
-		return 1;
+	ASSERT_LE(0, adjtimex(&tx)) TH_LOG("adjtimex: %s", strerror(errno));
+	ASSERT_EQ(37, tx.tai) TH_LOG("adjtimex reports TAI offset %d", tx.tai);
 	real = clock_ns(CLOCK_REALTIME);
 	tai = clock_ns(CLOCK_TAI) - 37 * NSEC_PER_SEC;
-	if (!between("vDSO TAI - 37 s", real, tai, clock_ns(CLOCK_REALTIME)))
-		return 1;
+	between(_metadata, "vDSO TAI - 37 s", real, tai, clock_ns(CLOCK_REALTIME));
 	real = sys_clock_ns(CLOCK_REALTIME);
 	tai = sys_clock_ns(CLOCK_TAI) - 37 * NSEC_PER_SEC;
-	if (!between("syscall TAI - 37 s", real, tai, sys_clock_ns(CLOCK_REALTIME)))
-		return 1;
+	between(_metadata, "syscall TAI - 37 s", real, tai, sys_clock_ns(CLOCK_REALTIME));
 
 	before = clock_ns(CLOCK_REALTIME);
 	mono = clock_ns(CLOCK_MONOTONIC);
 	memset(&tx, 0, sizeof(tx));
 	tx.modes = ADJ_SETOFFSET;
 	tx.time.tv_sec = -3600;
-	if (!check(adjtimex(&tx) >= 0, "ADJ_SETOFFSET: %s\n", strerror(errno)))
-		return 1;
+	ASSERT_LE(0, adjtimex(&tx)) TH_LOG("ADJ_SETOFFSET: %s", strerror(errno));
 	real = clock_ns(CLOCK_REALTIME) + 3600 * NSEC_PER_SEC;
-	if (!between("REALTIME + 3600 s after ADJ_SETOFFSET -3600 s", before, real,
-		     before + clock_ns(CLOCK_MONOTONIC) - mono))
-		return 1;
-	return 0;
+	between(_metadata, "REALTIME + 3600 s after ADJ_SETOFFSET -3600 s", before, real,
+		before + clock_ns(CLOCK_MONOTONIC) - mono);
 }
 
 static int host_tai_offset(void)
@@ -262,22 +191,18 @@ static int host_tai_offset(void)
 }
 
 /* settimeofday(NULL, tz) sets the namespace's timezone. */
-static int timezone_per_ns(void)
+static void check_timezone_per_ns(struct __test_metadata *_metadata)
 {
 	struct timezone tz = { .tz_minuteswest = -330, .tz_dsttime = 0 }, got;
 	struct timeval tv;
 
-	if (!check(!settimeofday(NULL, &tz), "settimeofday(tz): %s\n", strerror(errno)))
-		return 1;
+	ASSERT_EQ(0, settimeofday(NULL, &tz)) TH_LOG("settimeofday(tz): %s", strerror(errno));
 	memset(&got, 0, sizeof(got));
 	gettimeofday(&tv, &got);
-	if (!check(got.tz_minuteswest == -330, "vDSO gettimeofday tz %d\n", got.tz_minuteswest))
-		return 1;
+	ASSERT_EQ(-330, got.tz_minuteswest) TH_LOG("vDSO gettimeofday tz");
 	memset(&got, 0, sizeof(got));
 	syscall(SYS_gettimeofday, &tv, &got);
-	if (!check(got.tz_minuteswest == -330, "syscall gettimeofday tz %d\n", got.tz_minuteswest))
-		return 1;
-	return 0;
+	ASSERT_EQ(-330, got.tz_minuteswest) TH_LOG("syscall gettimeofday tz");
 }
 
 static int host_timezone(void)
@@ -289,135 +214,246 @@ static int host_timezone(void)
 	return got.tz_minuteswest;
 }
 
-static int drop_to_nobody(void)
-{
-	return setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-	       setresuid(NOBODY, NOBODY, NOBODY);
-}
-
 /* An unprivileged user sets the clock of a time namespace it owns. */
-static int owner_sets(void)
+static void owner_sets(struct __test_metadata *_metadata)
 {
-	if (!check(!drop_to_nobody(), "drop privileges\n"))
-		return 1;
-	if (!check(!unshare(CLONE_NEWUSER | CLONE_NEWTIME), "unshare: %s\n", strerror(errno)))
-		return 1;
-	return run(settime_readback, false);
+	pid_t pid;
+
+	ASSERT_EQ(0, drop_to_nobody()) TH_LOG("drop privileges: %s", strerror(errno));
+	ASSERT_EQ(0, unshare(CLONE_NEWUSER | CLONE_NEWTIME))
+		TH_LOG("unshare: %s", strerror(errno));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		check_settime_readback(_metadata);
+		_exit(_metadata->exit_code);
+	}
+	tk_wait_ok(_metadata, pid);
 }
 
 /* Without CAP_SYS_TIME in the owning user namespace: EPERM. */
-static int nonowner_eperm(void)
+static void check_nonowner_eperm(struct __test_metadata *_metadata)
 {
 	struct timespec ts = { .tv_sec = LEAP_EVE };
 	struct timex tx = { .modes = ADJ_SETOFFSET };
 
-	if (!check(!drop_to_nobody(), "drop privileges\n"))
-		return 1;
-	if (!check(FAILS_WITH(clock_settime(CLOCK_REALTIME, &ts), EPERM), "clock_settime: %s\n",
-		   strerror(errno)))
-		return 1;
+	ASSERT_EQ(0, drop_to_nobody()) TH_LOG("drop privileges: %s", strerror(errno));
+	ASSERT_TRUE(FAILS_WITH(clock_settime(CLOCK_REALTIME, &ts), EPERM))
+		TH_LOG("clock_settime: %s", strerror(errno));
 	tx.time.tv_sec = 1;
-	if (!check(FAILS_WITH(adjtimex(&tx), EPERM), "adjtimex: %s\n", strerror(errno)))
-		return 1;
-	return reads_host_clock();
+	ASSERT_TRUE(FAILS_WITH(adjtimex(&tx), EPERM)) TH_LOG("adjtimex: %s", strerror(errno));
+	reads_host_clock(_metadata);
 }
 
 /* The RTC keeps host time: a namespace may read it, not set it. */
-static int rtc_refused(void)
+static void check_rtc_refused(struct __test_metadata *_metadata)
 {
 	struct rtc_time tm;
 	int fd, ret;
 
-	if (set_leap_eve())
-		return 1;
+	set_leap_eve(_metadata);
 	fd = open("/dev/rtc0", O_RDONLY);
-	if (!check(fd >= 0, "/dev/rtc0: %s\n", strerror(errno)))
-		return 1;
+	ASSERT_LE(0, fd) TH_LOG("/dev/rtc0: %s", strerror(errno));
 	ret = ioctl(fd, RTC_RD_TIME, &tm);
-	if (!check(!ret, "RTC_RD_TIME: %s\n", strerror(errno)))
-		return 1;
+	ASSERT_EQ(0, ret) TH_LOG("RTC_RD_TIME: %s", strerror(errno));
 	ret = ioctl(fd, RTC_SET_TIME, &tm);
 	close(fd);
-	if (!check(FAILS_WITH(ret, EACCES), "RTC_SET_TIME: %d %s\n", ret, strerror(errno)))
-		return 1;
-	return 0;
+	ASSERT_TRUE(FAILS_WITH(ret, EACCES)) TH_LOG("RTC_SET_TIME: %d %s", ret, strerror(errno));
 }
 
-static int noop(void)
+#define MAX_TIMENS	"/proc/sys/user/max_time_namespaces"
+
+static const char *skip_reason;
+
+/* Whether the tests cannot run here; skip_reason says why. */
+static bool cannot_run(void)
 {
-	return 0;
+	skip_reason = NULL;
+	if (geteuid())
+		skip_reason = "needs root";
+	else if (access("/proc/self/ns/time", F_OK))
+		skip_reason = "no time namespaces";
+	return skip_reason;
+}
+
+/* The host's clock state which no test may change */
+struct host_state {
+	int64_t off;
+	int tai, tz;
+};
+
+static void host_save(struct host_state *h)
+{
+	h->off = realtime_offset_ns();
+	h->tai = host_tai_offset();
+	h->tz = host_timezone();
+}
+
+static void host_unchanged(struct __test_metadata *_metadata, const struct host_state *h)
+{
+	EXPECT_TRUE(realtime_unchanged_since(h->off)) TH_LOG("host CLOCK_REALTIME moved");
+	EXPECT_EQ(h->tai, host_tai_offset()) TH_LOG("host TAI offset changed");
+	EXPECT_EQ(h->tz, host_timezone()) TH_LOG("host timezone changed");
 }
 
 /*
- * Create and destroy 1,000 time namespaces, each of which sets its clock,
- * with at most 20 allowed to exist at once: a namespace that is not freed
- * makes unshare() fail with ENOSPC after 20.
+ * Run @fn in a new time namespace created as @how says; the host's
+ * CLOCK_REALTIME, TAI offset and timezone must stay as they were.
  */
-static int many_namespaces(void)
+static void run_in_ns(struct __test_metadata *_metadata, enum tk_ns how,
+		      void (*fn)(struct __test_metadata *_metadata))
 {
-	const char *limit = "/proc/sys/user/max_time_namespaces";
-	char old[32] = "";
-	FILE *f;
-	int i, ret = 0;
+	struct host_state h;
 
-	f = fopen(limit, "r+");
-	if (!check(f && fgets(old, sizeof(old), f), "%s: %s\n", limit, strerror(errno)))
-		return 1;
-	rewind(f);
-	fprintf(f, "20\n");
-	fclose(f);
+	host_save(&h);
+	tk_run_in_ns(_metadata, how, fn);
+	host_unchanged(_metadata, &h);
+}
 
-	for (i = 0; i < 1000 && !ret; i++)
-		ret = run(i % 2 ? set_leap_eve : noop, true);
+/* Set REALTIME in a namespace, read it back via vDSO and syscalls. */
+TEST(settime_readback)
+{
+	if (cannot_run())
+		SKIP(return, "%s", skip_reason);
+	run_in_ns(_metadata, TK_NS_USER, check_settime_readback);
+}
 
-	f = fopen(limit, "w");
-	if (f) {
-		fputs(old, f);
-		fclose(f);
+/* A sibling namespace, opted in to a clock of its own, reads the host clock. */
+TEST(sibling_reads_host_clock)
+{
+	if (cannot_run())
+		SKIP(return, "%s", skip_reason);
+	run_in_ns(_metadata, TK_NS_USER, set_leap_eve);
+	run_in_ns(_metadata, TK_NS_OPTIN, reads_host_clock);
+}
+
+/*
+ * A namespace created from an opted-in one, with a plain
+ * unshare(CLONE_NEWTIME), inherits its clock.
+ */
+TEST(nested_inherits_clock)
+{
+	if (cannot_run())
+		SKIP(return, "%s", skip_reason);
+	run_in_ns(_metadata, TK_NS_OPTIN, check_nested_inherits_clock);
+}
+
+/* A nested namespace sets its own clock, its parent's stays. */
+TEST(nested_sets_own)
+{
+	if (cannot_run())
+		SKIP(return, "%s", skip_reason);
+	run_in_ns(_metadata, TK_NS_USER, check_nested_sets_own);
+}
+
+/*
+ * The same under an opted-in namespace, whose nested namespace is owned
+ * by the initial user namespace: it has a clock of its own all the same,
+ * so real root does not set the host's clock there.
+ */
+TEST(nested_in_optin_sets_own)
+{
+	if (cannot_run())
+		SKIP(return, "%s", skip_reason);
+	run_in_ns(_metadata, TK_NS_OPTIN, check_nested_sets_own);
+}
+
+/* ADJ_TAI and ADJ_SETOFFSET per namespace */
+TEST(tai_and_setoffset)
+{
+	if (cannot_run())
+		SKIP(return, "%s", skip_reason);
+	run_in_ns(_metadata, TK_NS_USER, check_tai_and_setoffset);
+}
+
+/* Timezone per namespace */
+TEST(timezone_per_ns)
+{
+	if (cannot_run())
+		SKIP(return, "%s", skip_reason);
+	run_in_ns(_metadata, TK_NS_USER, check_timezone_per_ns);
+}
+
+/* An unprivileged owner sets its namespace's clock. */
+TEST(unprivileged_owner_sets)
+{
+	struct host_state h;
+	pid_t pid;
+
+	if (cannot_run())
+		SKIP(return, "%s", skip_reason);
+	host_save(&h);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		owner_sets(_metadata);
+		_exit(_metadata->exit_code);
 	}
-	if (!check(!ret, "namespace %d could not be created\n", i))
-		return 1;
-	return 0;
+	tk_wait_ok(_metadata, pid);
+	host_unchanged(_metadata, &h);
 }
 
-int main(void)
+/* A non-owner gets EPERM. */
+TEST(nonowner_eperm)
 {
-	int64_t host_before;
-	int host_tai, host_tz;
-
-	ksft_print_header();
-	if (geteuid())
-		ksft_exit_skip("needs root\n");
-	if (access("/proc/self/ns/time", F_OK))
-		ksft_exit_skip("no time namespaces\n");
-	ksft_set_plan(11);
-
-	host_before = realtime_offset_ns();
-	host_tai = host_tai_offset();
-	host_tz = host_timezone();
-
-	ksft_test_result(!run(settime_readback, true),
-			 "set REALTIME in a namespace, read it back via vDSO and syscalls\n");
-	ksft_test_result(!run(reads_host_clock, true),
-			 "a sibling namespace reads the host clock\n");
-	ksft_test_result(!run(nested_inherits_clock, true),
-			 "a namespace created from a namespace inherits its clock\n");
-	ksft_test_result(!run(nested_sets_own, true),
-			 "a nested namespace sets its own clock, its parent's stays\n");
-	ksft_test_result(!run(tai_and_setoffset, true),
-			 "ADJ_TAI and ADJ_SETOFFSET per namespace\n");
-	ksft_test_result(!run(timezone_per_ns, true), "timezone per namespace\n");
-	ksft_test_result(!run(owner_sets, false),
-			 "an unprivileged owner sets its namespace's clock\n");
-	ksft_test_result(!run(nonowner_eperm, true), "a non-owner gets EPERM\n");
-
-	if (access("/dev/rtc0", F_OK))
-		ksft_test_result_skip("no /dev/rtc0\n");
-	else
-		ksft_test_result(!run(rtc_refused, true), "RTC_SET_TIME refused in a namespace\n");
-	ksft_test_result(!many_namespaces(), "1000 namespaces created and freed\n");
-	ksft_test_result(realtime_unchanged_since(host_before) &&
-			 host_tai_offset() == host_tai && host_timezone() == host_tz,
-			 "host CLOCK_REALTIME, TAI offset and timezone unchanged\n");
-	ksft_finished();
+	if (cannot_run())
+		SKIP(return, "%s", skip_reason);
+	run_in_ns(_metadata, TK_NS_OPTIN, check_nonowner_eperm);
 }
+
+/* RTC_SET_TIME refused in a namespace with a clock of its own */
+TEST(rtc_refused)
+{
+	if (cannot_run())
+		SKIP(return, "%s", skip_reason);
+	if (access("/dev/rtc0", F_OK))
+		SKIP(return, "no /dev/rtc0");
+	run_in_ns(_metadata, TK_NS_OPTIN, check_rtc_refused);
+}
+
+/*
+ * Create and destroy 1,000 time namespaces, half owned by user
+ * namespaces of their own and setting their clocks, half opted in, with
+ * at most 20 allowed to exist at once: a namespace that is not freed
+ * makes unshare() fail with ENOSPC after 20. A fixture for the longer
+ * timeout only.
+ */
+FIXTURE(many) {};
+
+FIXTURE_SETUP(many)
+{
+	if (cannot_run())
+		SKIP(return, "%s", skip_reason);
+}
+
+FIXTURE_TEARDOWN(many) {}
+
+TEST_F_TIMEOUT(many, namespaces, 110)
+{
+	struct timespec ts = { .tv_sec = LEAP_EVE };
+	struct host_state h;
+	int i, status, ret;
+	char old[32];
+	pid_t pid;
+
+	host_save(&h);
+	ASSERT_LT(0, read_file(MAX_TIMENS, old, sizeof(old)))
+		TH_LOG("%s: %s", MAX_TIMENS, strerror(errno));
+	ASSERT_EQ(0, write_file(MAX_TIMENS, "20\n"))
+		TH_LOG("%s: %s", MAX_TIMENS, strerror(errno));
+
+	for (i = 0; i < 1000; i++) {
+		pid = tk_ns_fork(_metadata, i % 2 ? TK_NS_USER : TK_NS_OPTIN);
+		if (!pid)
+			_exit(i % 2 && clock_settime(CLOCK_REALTIME, &ts));
+		if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+		    WEXITSTATUS(status))
+			break;
+	}
+	ret = write_file(MAX_TIMENS, old);
+	ASSERT_EQ(1000, i) TH_LOG("namespace %d could not be created", i);
+	ASSERT_EQ(0, ret) TH_LOG("restore %s: %s", MAX_TIMENS, strerror(errno));
+	host_unchanged(_metadata, &h);
+}
+
+TEST_HARNESS_MAIN

@@ -8,11 +8,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <grp.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/timex.h>
@@ -20,43 +18,29 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../kselftest.h"
-#include "tkns.h"
+#include "../kselftest_harness.h"
+#include "timens_tk.h"
 
 #ifndef ADJ_SETOFFSET
 #define ADJ_SETOFFSET	0x0100
 #endif
 
-#define NOBODY	65534
-#define MAX_RESULTS	16
-
-struct result {
-	char name[96];
-	int ok;
-	int err;
-};
-
-/* Shared with the children, which fill it in. */
-static struct {
-	int n;
-	struct result r[MAX_RESULTS];
-} *results;
-
-static void record(const char *prefix, const char *what, bool ok)
-{
-	struct result *r = &results->r[results->n++];
-
-	snprintf(r->name, sizeof(r->name), "%s: %s", prefix, what);
-	r->ok = ok;
-	r->err = errno;
-}
+/* @ret, just returned by a setter, is -1 with errno EPERM. */
+#define EXPECT_EPERM(ret, what) do {						\
+	long __ret = (ret);							\
+	int __err = errno;							\
+										\
+	EXPECT_TRUE(__ret == -1 && __err == EPERM)				\
+		TH_LOG("%s: returned %ld, errno %d (%s)", what, __ret, __err,	\
+		       strerror(__err));					\
+} while (0)
 
 /* Every setter refused with EPERM, every reader allowed. */
-static void try_setters(const char *who)
+static void try_setters(struct __test_metadata *_metadata)
 {
+	struct timezone tz = { .tz_minuteswest = 60 };
 	struct timespec ts;
 	struct timeval tv;
-	struct timezone tz = { .tz_minuteswest = 60 };
 	struct timex tx;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -64,103 +48,86 @@ static void try_setters(const char *who)
 	tv.tv_usec = 0;
 	ts.tv_sec += 3600;
 
-	record(who, "clock_settime(REALTIME) is EPERM",
-	       FAILS_WITH(syscall(SYS_clock_settime, CLOCK_REALTIME, &ts), EPERM));
-	record(who, "settimeofday(tv) is EPERM",
-	       FAILS_WITH(syscall(SYS_settimeofday, &tv, NULL), EPERM));
-	record(who, "settimeofday(tz) is EPERM",
-	       FAILS_WITH(syscall(SYS_settimeofday, NULL, &tz), EPERM));
+	EXPECT_EPERM(syscall(SYS_clock_settime, CLOCK_REALTIME, &ts), "clock_settime(REALTIME)");
+	EXPECT_EPERM(syscall(SYS_settimeofday, &tv, NULL), "settimeofday(tv)");
+	EXPECT_EPERM(syscall(SYS_settimeofday, NULL, &tz), "settimeofday(tz)");
 
 	memset(&tx, 0, sizeof(tx));
 	tx.modes = ADJ_SETOFFSET;
 	tx.time.tv_sec = 3600;
-	record(who, "adjtimex(ADJ_SETOFFSET) is EPERM",
-	       FAILS_WITH(syscall(SYS_adjtimex, &tx), EPERM));
+	EXPECT_EPERM(syscall(SYS_adjtimex, &tx), "adjtimex(ADJ_SETOFFSET)");
 
 	memset(&tx, 0, sizeof(tx));
 	tx.modes = ADJ_FREQUENCY;
 	tx.freq = 100 << 16;
-	record(who, "clock_adjtime(REALTIME, ADJ_FREQUENCY) is EPERM",
-	       FAILS_WITH(syscall(SYS_clock_adjtime, CLOCK_REALTIME, &tx), EPERM));
+	EXPECT_EPERM(syscall(SYS_clock_adjtime, CLOCK_REALTIME, &tx),
+		     "clock_adjtime(REALTIME, ADJ_FREQUENCY)");
 
 	memset(&tx, 0, sizeof(tx));
 	tx.modes = ADJ_TAI;
 	tx.constant = 100;
-	record(who, "adjtimex(ADJ_TAI) is EPERM",
-	       FAILS_WITH(syscall(SYS_adjtimex, &tx), EPERM));
+	EXPECT_EPERM(syscall(SYS_adjtimex, &tx), "adjtimex(ADJ_TAI)");
 
 	memset(&tx, 0, sizeof(tx));
-	record(who, "adjtimex(read) is allowed", syscall(SYS_adjtimex, &tx) >= 0);
+	EXPECT_LE(0, syscall(SYS_adjtimex, &tx))
+		TH_LOG("adjtimex(read): %s", strerror(errno));
 }
 
-static int drop_to_nobody(void)
+/* Run @fn in a child, as @fn's caller would be, and assert it passed. */
+static void in_child(struct __test_metadata *_metadata,
+		     void (*fn)(struct __test_metadata *_metadata))
 {
-	return setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-	       setresuid(NOBODY, NOBODY, NOBODY);
-}
-
-/* Run @fn in a child; its results land in the shared array. */
-static void in_child(void (*fn)(void))
-{
-	int status;
 	pid_t pid = fork();
 
-	if (pid < 0)
-		ksft_exit_fail_msg("fork: %s\n", strerror(errno));
+	ASSERT_LE(0, pid);
 	if (!pid) {
-		fn();
-		_exit(0);
+		fn(_metadata);
+		_exit(_metadata->exit_code);
 	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
-		ksft_exit_fail_msg("child failed (status %x)\n", status);
+	tk_wait_ok(_metadata, pid);
 }
 
-static void unprivileged(void)
+static void unprivileged(struct __test_metadata *_metadata)
 {
-	if (drop_to_nobody()) {
-		record("nobody", "drop privileges", false);
-		return;
-	}
-	try_setters("nobody");
+	ASSERT_EQ(0, drop_to_nobody()) TH_LOG("drop privileges: %s", strerror(errno));
+	try_setters(_metadata);
 }
 
-static void own_userns(void)
+static void own_userns(struct __test_metadata *_metadata)
 {
-	if (drop_to_nobody() || unshare(CLONE_NEWUSER)) {
-		record("own userns", "unshare(CLONE_NEWUSER) as nobody", false);
-		return;
-	}
-	try_setters("own userns, host timens");
+	ASSERT_EQ(0, drop_to_nobody()) TH_LOG("drop privileges: %s", strerror(errno));
+	ASSERT_EQ(0, unshare(CLONE_NEWUSER))
+		TH_LOG("unshare(CLONE_NEWUSER) as nobody: %s", strerror(errno));
+	try_setters(_metadata);
 }
 
-int main(void)
+/*
+ * Run @fn in a child, as nobody would be; the host's CLOCK_REALTIME must
+ * stay where it was.
+ */
+static void check(struct __test_metadata *_metadata,
+		  void (*fn)(struct __test_metadata *_metadata))
 {
-	int64_t before;
-	int i;
+	int64_t before = realtime_offset_ns();
 
-	ksft_print_header();
+	in_child(_metadata, fn);
+	EXPECT_TRUE(realtime_unchanged_since(before)) TH_LOG("host CLOCK_REALTIME moved");
+}
+
+/* An unprivileged task, in the host's user and time namespaces */
+TEST(nobody)
+{
 	if (geteuid())
-		ksft_exit_skip("needs root\n");
-
-	results = mmap(NULL, sizeof(*results), PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (results == MAP_FAILED)
-		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
-
-	before = realtime_offset_ns();
-	in_child(unprivileged);
-	in_child(own_userns);
-
-	/* Seven checks in each of the two children. */
-	ksft_set_plan(2 * 7 + 1);
-	for (i = 0; i < results->n; i++) {
-		struct result *r = &results->r[i];
-
-		if (r->ok)
-			ksft_test_result_pass("%s\n", r->name);
-		else
-			ksft_test_result_fail("%s (errno %d)\n", r->name, r->err);
-	}
-	ksft_test_result(realtime_unchanged_since(before), "host CLOCK_REALTIME unchanged\n");
-	ksft_finished();
+		SKIP(return, "needs root");
+	check(_metadata, unprivileged);
 }
+
+/* Privileged in a user namespace of its own, in the host's time namespace */
+TEST(own_userns_host_timens)
+{
+	if (geteuid())
+		SKIP(return, "needs root");
+	check(_metadata, own_userns);
+}
+
+TEST_HARNESS_MAIN
