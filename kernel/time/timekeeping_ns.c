@@ -79,8 +79,9 @@
  * @real_offset: namespace CLOCK_REALTIME minus host CLOCK_REALTIME, normalised
  *		 as a timespec64 and added as one, as the vDSO adds it
  * @tai_adjust:	 namespace TAI offset minus host TAI offset, in seconds
- * @set_floor:	 the CLOCK_REALTIME last set, which the coarse clock reads ...
- * @set_base:	 ... while the host's coarse clock reads this, as at the set
+ * @set_floor:	 the CLOCK_REALTIME last set: the coarse clock does not read
+ *		 less while the host's coarse clock is past @set_base
+ * @set_base:	 the host's coarse CLOCK_REALTIME at that set
  * @tz:		 the namespace's timezone (settimeofday/gettimeofday)
  * @nano:	 adjtimex() reports in nanoseconds (ADJ_NANO) rather than in
  *		 microseconds (ADJ_MICRO)
@@ -583,10 +584,12 @@ static void timens_tk_read_clock(struct timens_tk *ttk, clockid_t clockid,
 		case CLOCK_REALTIME_COARSE:
 			ktime_get_coarse_real_ts64(ts);
 			/*
-			 * Until the host's next tick, the value set, as a set
-			 * of the host's clock makes its coarse clock read.
+			 * Not before the value set, as a set of the host's
+			 * clock makes its coarse clock read, until the host's
+			 * coarse clock reaches the time of the set; unless the
+			 * host's clock was stepped back behind it since.
 			 */
-			if (timespec64_equal(ts, &ttk->set_base))
+			if (timespec64_compare(ts, &ttk->set_base) >= 0)
 				floor = ttk->set_floor;
 			break;
 		case CLOCK_TAI:
@@ -698,7 +701,8 @@ void timens_tk_get_boottime64(struct time_namespace *ns, struct timespec64 *ts)
  * step it by @delta when @tv is NULL, with the host's rules: a valid time
  * of day, not before the namespace's CLOCK_MONOTONIC. After a set, the
  * namespace's coarse clock (time(), CLOCK_REALTIME_COARSE) reads @tv until
- * the host's next tick, as the host's does after a set of the host's
+ * the host's coarse clock has caught up with the time of the set, as the
+ * host's coarse clock reads the value set after a set of the host's
  * clock. ttk->lock held.
  */
 static int __timens_tk_set_real(struct time_namespace *ns, struct timens_tk *ttk,
