@@ -21,14 +21,10 @@
 struct user_namespace;
 struct vdso_data;
 
-#ifdef CONFIG_TIME_NS_TIMEKEEPER
-
-int timens_tk_init(struct time_namespace *ns, struct time_namespace *parent,
-		   struct user_namespace *user_ns);
-int timens_tk_make_local(struct time_namespace *ns);
-void timens_tk_free(struct time_namespace *ns);
-void timens_tk_setup_vdso(struct time_namespace *ns, struct vdso_data *vdata);
-
+/*
+ * The clocks of a namespace which has clocks of its own; with
+ * CONFIG_TIME_NS_TIMEKEEPER off only declared, as no namespace has.
+ */
 void timens_tk_get_real_ts64(struct time_namespace *ns, struct timespec64 *ts);
 void timens_tk_get_coarse_real_ts64(struct time_namespace *ns, struct timespec64 *ts);
 void timens_tk_get_clocktai_ts64(struct time_namespace *ns, struct timespec64 *ts);
@@ -37,9 +33,18 @@ int timens_tk_settime64(struct time_namespace *ns, const struct timespec64 *tv);
 void timens_tk_set_timezone(struct time_namespace *ns, const struct timezone *tz);
 int timens_tk_adjtimex(struct time_namespace *ns, struct __kernel_timex *txc);
 void timens_tk_get_boottime64(struct time_namespace *ns, struct timespec64 *ts);
-ktime_t timens_tk_to_host(struct time_namespace *ns, clockid_t clockid, ktime_t tim);
 bool timens_tk_get_own_ts64(struct time_namespace *ns, clockid_t clockid,
 			    struct timespec64 *ts);
+
+#ifdef CONFIG_TIME_NS_TIMEKEEPER
+
+int timens_tk_init(struct time_namespace *ns, struct time_namespace *parent,
+		   struct user_namespace *user_ns);
+int timens_tk_make_local(struct time_namespace *ns);
+void timens_tk_free(struct time_namespace *ns);
+void timens_tk_setup_vdso(struct time_namespace *ns, struct vdso_data *vdata);
+
+ktime_t timens_tk_to_host(struct time_namespace *ns, clockid_t clockid, ktime_t tim);
 
 /*
  * Does @ns own its CLOCK_REALTIME, TAI, timezone and NTP state? A time
@@ -81,23 +86,11 @@ static inline ktime_t timens_tk_to_host(struct time_namespace *ns,
 	return tim;
 }
 
-/* Never called: current_timens_local() is NULL. */
-void timens_tk_get_real_ts64(struct time_namespace *ns, struct timespec64 *ts);
-void timens_tk_get_coarse_real_ts64(struct time_namespace *ns, struct timespec64 *ts);
-void timens_tk_get_clocktai_ts64(struct time_namespace *ns, struct timespec64 *ts);
-void timens_tk_get_timezone(struct time_namespace *ns, struct timezone *tz);
-int timens_tk_settime64(struct time_namespace *ns, const struct timespec64 *tv);
-void timens_tk_set_timezone(struct time_namespace *ns, const struct timezone *tz);
-int timens_tk_adjtimex(struct time_namespace *ns, struct __kernel_timex *txc);
-void timens_tk_get_boottime64(struct time_namespace *ns, struct timespec64 *ts);
-bool timens_tk_get_own_ts64(struct time_namespace *ns, clockid_t clockid,
-			    struct timespec64 *ts);
-
 #endif /* CONFIG_TIME_NS_TIMEKEEPER */
 
 /*
- * The clocks of current's time namespace: the host's clocks in the
- * initial time namespace, the namespace's own everywhere else.
+ * The clocks of current's time namespace: its own if it has clocks of
+ * its own, else the host's.
  */
 static inline void timens_get_real_ts64(struct timespec64 *ts)
 {
