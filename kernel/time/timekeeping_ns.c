@@ -38,10 +38,13 @@
  * steps and host frequency changes no longer move it. Its clocksource is
  * the host's CLOCK_MONOTONIC_RAW, which never wraps, is not steered by
  * the host's NTP and continues across host clocksource changes. Such a
- * timekeeper is advanced lazily: by the readers which find it more than
- * a tick old, and once a second by its own hrtimer while its NTP state
- * has work at second boundaries (ntp_is_idle()). An idle one catches up
- * on any idle time at once. The vDSO cannot compute its REALTIME and TAI
+ * timekeeper is advanced lazily, by the readers which find it more than
+ * a tick old, and by nothing else: no namespace keeps periodic work
+ * alive. A reader catches up on the seconds over which the NTP state is
+ * steady at once, and on the others (a PLL/FLL slew, at most about two
+ * days of them after an ADJ_OFFSET; a leap second) in steps of a second,
+ * as a timekeeper which ticks, with interrupts on between the steps
+ * (tk_data_advance()). The vDSO cannot compute its REALTIME and TAI
  * from the host's clock, so they are marked TIMENS_OFFSET_SYSCALL in the
  * vvar page and read by the syscall.
  *
@@ -61,7 +64,6 @@
 
 #include <linux/audit.h>
 #include <linux/clocksource.h>
-#include <linux/hrtimer.h>
 #include <linux/slab.h>
 #include <linux/time_namespace.h>
 #include <linux/timekeeper_ns.h>
@@ -89,7 +91,6 @@
  * @own:	 the namespace runs @tkd rather than following the host
  * @tkd:	 its timekeeper, once @own
  * @ntp:	 the NTP state which steers @tkd
- * @second:	 advances @tkd once a second while @ntp is not idle
  *
  * @real_offset, @set_floor, @set_base, @tai_adjust and @nano are only used
  * while !@own.
@@ -107,7 +108,6 @@ struct timens_tk {
 	bool			own;
 	struct tk_data		tkd;
 	struct ntp_data		ntp;
-	struct hrtimer		second;
 };
 
 /*
@@ -135,7 +135,8 @@ static struct clocksource timens_tk_clock = {
 	.shift		= TIMENS_CLOCK_SHIFT,
 	.maxadj		= TIMENS_CLOCK_MAXADJ,
 	.max_cycles	= 1ULL << 32,
-	.max_idle_ns	= 1ULL << 32,
+	/* A lagging timekeeper is caught up in steps of this (tk_catch_up()) */
+	.max_idle_ns	= NSEC_PER_SEC,
 	.max_raw_delta	= CLOCKSOURCE_MASK(63),
 };
 
@@ -153,35 +154,6 @@ static void timens_tk_refresh(struct timens_tk *ttk)
 	if (ktime_get_raw_ns() - READ_ONCE(tk->tkr_mono.cycle_last) >=
 	    READ_ONCE(tk->cycle_interval))
 		tk_data_advance(&ttk->tkd);
-}
-
-static bool timens_tk_ntp_idle(struct timens_tk *ttk)
-{
-	unsigned long flags;
-	bool idle;
-
-	raw_spin_lock_irqsave(&ttk->tkd.lock, flags);
-	idle = ntp_is_idle(&ttk->ntp);
-	raw_spin_unlock_irqrestore(&ttk->tkd.lock, flags);
-	return idle;
-}
-
-static enum hrtimer_restart timens_tk_second(struct hrtimer *timer)
-{
-	struct timens_tk *ttk = container_of(timer, struct timens_tk, second);
-
-	tk_data_advance(&ttk->tkd);
-	if (timens_tk_ntp_idle(ttk))
-		return HRTIMER_NORESTART;
-	hrtimer_forward_now(timer, ktime_set(1, 0));
-	return HRTIMER_RESTART;
-}
-
-/* Advance once a second while the NTP state has per second work. */
-static void timens_tk_arm_second(struct timens_tk *ttk)
-{
-	if (!timens_tk_ntp_idle(ttk) && !hrtimer_is_queued(&ttk->second))
-		hrtimer_start(&ttk->second, ktime_set(1, 0), HRTIMER_MODE_REL_SOFT);
 }
 
 struct timens_tk_snapshot {
@@ -332,12 +304,16 @@ static int timens_tk_own_clock(struct timens_tk *ttk, struct tk_data *src,
 	return ret < 0 ? ret : 0;
 }
 
-/* Read the NTP state of an own timekeeper, as adjtimex() reports it. */
+/*
+ * Read the NTP state of an own timekeeper, as adjtimex() reports it,
+ * after bringing the timekeeper up to date: a copy of it starts from now.
+ */
 static int timens_tk_own_state(struct timens_tk *ttk, struct __kernel_timex *txc)
 {
 	struct audit_ntp_data ad;
 	bool clock_set;
 
+	timens_tk_refresh(ttk);
 	*txc = (struct __kernel_timex) {};
 	audit_ntp_init(&ad);
 	return tk_data_adjtimex(&ttk->tkd, txc, &ad, &clock_set);
@@ -394,8 +370,6 @@ static int timens_tk_alloc(struct time_namespace *ns, struct timens_tk *parent)
 
 	raw_spin_lock_init(&ttk->lock);
 	seqcount_raw_spinlock_init(&ttk->seq, &ttk->lock);
-	hrtimer_init(&ttk->second, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
-	ttk->second.function = timens_tk_second;
 	ttk->real_offset = snap.real_offset;
 	ttk->tai_adjust = snap.tai_adjust;
 	ttk->tz = snap.tz;
@@ -411,7 +385,6 @@ static int timens_tk_alloc(struct time_namespace *ns, struct timens_tk *parent)
 			return ret;
 		}
 		ttk->own = true;
-		timens_tk_arm_second(ttk);
 	}
 
 	/* Complete before it is seen; pairs with timens_is_local(). */
@@ -468,8 +441,6 @@ int timens_tk_make_local(struct time_namespace *ns)
  */
 void timens_tk_free(struct time_namespace *ns)
 {
-	if (ns->tk)
-		hrtimer_cancel(&ns->tk->second);
 	kfree(ns->tk);
 	ns->tk = NULL;
 }
@@ -829,13 +800,10 @@ static int timens_tk_own_adjtimex(struct timens_tk *ttk, struct __kernel_timex *
 {
 	struct audit_ntp_data ad;
 	bool clock_set;
-	int ret;
 
 	timens_tk_refresh(ttk);
 	audit_ntp_init(&ad);
-	ret = tk_data_adjtimex(&ttk->tkd, txc, &ad, &clock_set);
-	timens_tk_arm_second(ttk);
-	return ret;
+	return tk_data_adjtimex(&ttk->tkd, txc, &ad, &clock_set);
 }
 
 /*

@@ -313,7 +313,7 @@ static struct clocksource fake_clock = {
 	.shift		= FAKE_SHIFT,
 	.maxadj		= (1U << FAKE_SHIFT) / 100 * 11,
 	.max_cycles	= 1ULL << 32,
-	.max_idle_ns	= 1ULL << 32,
+	.max_idle_ns	= NSEC_PER_SEC,
 	.max_raw_delta	= CLOCKSOURCE_MASK(63),
 };
 
@@ -380,6 +380,17 @@ static void expect_same_tk(struct kunit *test, struct lazy_tk *a, struct lazy_tk
 	KUNIT_EXPECT_EQ(test, a->ntp.time_state, b->ntp.time_state);
 }
 
+/* Advance @ticked every second for @secs seconds of the fake clock. */
+static void tick_for(struct lazy_tk *ticked, time64_t secs)
+{
+	time64_t s;
+
+	for (s = 0; s < secs; s++) {
+		fake_cycles += NSEC_PER_SEC;
+		tk_data_advance(&ticked->tkd);
+	}
+}
+
 /*
  * Hours of idle time caught up in one advance give exactly what an
  * advance every second gives, without overflow, and quickly.
@@ -389,16 +400,12 @@ static void lazy_test_hours_idle(struct kunit *test)
 	const time64_t hours = 48, start = 1483228790;
 	struct lazy_tk *ticked, *lazy;
 	u64 t0, cost;
-	time64_t s;
 
 	ticked = lazy_new(test, start, NULL);
 	lazy = lazy_copy(test, ticked);
 	KUNIT_EXPECT_EQ(test, lazy_real(lazy), start * NSEC_PER_SEC);
 
-	for (s = 0; s < hours * 3600; s++) {
-		fake_cycles += NSEC_PER_SEC;
-		tk_data_advance(&ticked->tkd);
-	}
+	tick_for(ticked, hours * 3600);
 	t0 = ktime_get_raw_ns();
 	tk_data_advance(&lazy->tkd);
 	cost = ktime_get_raw_ns() - t0;
@@ -421,15 +428,11 @@ static void lazy_test_hours_with_frequency(struct kunit *test)
 	const time64_t hours = 6, start = 1483228790;
 	struct lazy_tk *ticked, *lazy;
 	s64 want, err;
-	time64_t s;
 
 	ticked = lazy_new(test, start, &txc);
 	lazy = lazy_copy(test, ticked);
 
-	for (s = 0; s < hours * 3600; s++) {
-		fake_cycles += NSEC_PER_SEC;
-		tk_data_advance(&ticked->tkd);
-	}
+	tick_for(ticked, hours * 3600);
 	tk_data_advance(&lazy->tkd);
 
 	/* 100 ppm faster than the clocksource */
@@ -442,8 +445,8 @@ static void lazy_test_hours_with_frequency(struct kunit *test)
 }
 
 /*
- * A leap second armed in an NTP state makes it busy: a lazy advance
- * across it replays each second and inserts the leap second where the
+ * A leap second requested in an NTP state is armed at the next second
+ * boundary: a lazy advance across it inserts the leap second where the
  * host's advance would.
  */
 static void lazy_test_leap_second(struct kunit *test)
@@ -454,16 +457,12 @@ static void lazy_test_leap_second(struct kunit *test)
 	/* 2016-12-31T23:59:50Z */
 	const time64_t start = 1483228790;
 	struct lazy_tk *ticked, *lazy;
-	time64_t s;
 
 	ticked = lazy_new(test, start, &txc);
 	lazy = lazy_copy(test, ticked);
-	KUNIT_EXPECT_FALSE(test, ntp_is_idle(&lazy->ntp));
+	KUNIT_EXPECT_EQ(test, ntp_steady_seconds(&lazy->ntp, start), 0);
 
-	for (s = 0; s < 20; s++) {
-		fake_cycles += NSEC_PER_SEC;
-		tk_data_advance(&ticked->tkd);
-	}
+	tick_for(ticked, 20);
 	tk_data_advance(&lazy->tkd);
 
 	expect_same_tk(test, ticked, lazy);
@@ -473,41 +472,177 @@ static void lazy_test_leap_second(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, lazy->ntp.time_state, TIME_WAIT);
 }
 
-/* Idle seconds skipped at once are the seconds second_overflow() counts. */
-static void lazy_test_skip_idle_seconds(struct kunit *test)
+/*
+ * A leap second armed hours ahead: the seconds before it are caught up at
+ * once, the leap second is inserted where a timekeeper advanced every
+ * second inserts it, and a request kept after it (STA_INS in TIME_WAIT)
+ * leaves the state steady for good: nothing is replayed for it.
+ */
+static void lazy_test_leap_second_hours_ahead(struct kunit *test)
 {
-	static const u64 secs[] = { 1, 2, 3, 999, 1000, 1001, 86400, 1ULL << 40 };
-	static const long maxerror[] = { 0, 1, 499, 500, 15000000, NTP_PHASE_LIMIT - 1 };
+	struct __kernel_timex txc = {
+		.modes = ADJ_STATUS | ADJ_TAI, .status = STA_INS, .constant = 36,
+	};
+	/* 2016-12-31T18:00:00Z */
+	const time64_t start = 1483207200, secs = 7 * 3600;
+	struct lazy_tk *ticked, *lazy;
+
+	ticked = lazy_new(test, start, &txc);
+	lazy = lazy_copy(test, ticked);
+	/* Armed at the first boundary: steady from then up to the leap second */
+	fake_cycles += NSEC_PER_SEC;
+	tk_data_advance(&lazy->tkd);
+	KUNIT_EXPECT_EQ(test, lazy->ntp.time_state, TIME_INS);
+	KUNIT_EXPECT_EQ(test, ntp_steady_seconds(&lazy->ntp, start + 1), 6 * 3600 - 2);
+
+	tk_data_advance(&ticked->tkd);
+	tick_for(ticked, secs - 1);
+	tk_data_advance(&lazy->tkd);
+
+	expect_same_tk(test, ticked, lazy);
+	KUNIT_EXPECT_EQ(test, lazy_real(lazy), (start + secs - 1) * NSEC_PER_SEC);
+	KUNIT_EXPECT_EQ(test, tk_data_get_tai_offset(&lazy->tkd), 37);
+	KUNIT_EXPECT_EQ(test, lazy->ntp.time_state, TIME_WAIT);
+	KUNIT_EXPECT_EQ(test, ntp_steady_seconds(&lazy->ntp, start + secs), U64_MAX);
+}
+
+/*
+ * An adjtime() slew of 10 s runs for 20000 s at the full rate of
+ * 500 us/s: a timekeeper caught up once, in one step over the steady
+ * seconds and a step a second at both ends, lands on the time a
+ * timekeeper advanced every second shows, within the resolution of its
+ * multiplier, and with the same slew left.
+ */
+static void lazy_test_adjtime_slew(struct kunit *test)
+{
+	struct __kernel_timex txc = {
+		.modes = ADJ_ADJTIME | ADJ_OFFSET_SINGLESHOT, .offset = 10 * USEC_PER_SEC,
+	};
+	const time64_t start = 1483228790, secs = 25000;
+	struct lazy_tk *ticked, *lazy;
+	s64 want, err;
+
+	ticked = lazy_new(test, start, &txc);
+	lazy = lazy_copy(test, ticked);
+
+	tick_for(ticked, secs);
+	tk_data_advance(&lazy->tkd);
+
+	KUNIT_EXPECT_EQ(test, ticked->ntp.time_adjust, 0);
+	KUNIT_EXPECT_EQ(test, lazy->ntp.time_adjust, 0);
+	/* The slew happened, within a few of its 500 us seconds */
+	want = (start + secs + 10) * NSEC_PER_SEC;
+	err = lazy_real(ticked) - want;
+	KUNIT_EXPECT_LT(test, err, 10 * (s64)NSEC_PER_MSEC);
+	KUNIT_EXPECT_GT(test, err, -10 * (s64)NSEC_PER_MSEC);
+	err = abs(lazy_real(lazy) - lazy_real(ticked));
+	KUNIT_EXPECT_LE(test, err, (secs * NSEC_PER_SEC >> (FAKE_SHIFT + 1)) + 1);
+	kunit_info(test, "10 s adjtime() slew over %lld s: lazy %lld ns off\n", secs, err);
+}
+
+/* A year without a reader: caught up in a few steps, exactly. */
+static void lazy_test_year_idle(struct kunit *test)
+{
+	const time64_t start = 1483228790, secs = 366 * 86400;
+	struct lazy_tk *lazy = lazy_new(test, start, NULL);
+
+	fake_cycles += secs * NSEC_PER_SEC;
+	tk_data_advance(&lazy->tkd);
+	KUNIT_EXPECT_EQ(test, lazy_real(lazy), (start + secs) * NSEC_PER_SEC);
+	KUNIT_EXPECT_EQ(test, lazy->tkd.timekeeper.tkr_mono.cycle_last, fake_cycles);
+	KUNIT_EXPECT_EQ(test, lazy->ntp.time_maxerror, NTP_PHASE_LIMIT);
+}
+
+/* An NTP state which is steady for @n seconds from @secs, or not at all. */
+struct steady_case {
+	const char	*name;
+	int		state;
+	int		status;
+	long		adjust;
+	s64		offset;
+	bool		slewing;
+	u64		steady;
+};
+
+static const struct steady_case steady_cases[] = {
+	{ "idle", TIME_OK, STA_PLL, 0, 0, false, U64_MAX },
+	{ "leap requested", TIME_OK, STA_INS, 0, 0, false, 0 },
+	{ "leap armed", TIME_INS, STA_INS, 0, 0, false, 999 },
+	{ "leap cancelled", TIME_INS, 0, 0, 0, false, 0 },
+	{ "deletion armed", TIME_DEL, STA_DEL, 0, 0, false, 999 },
+	{ "leap kept after it", TIME_WAIT, STA_INS, 0, 0, false, U64_MAX },
+	{ "leap done", TIME_WAIT, 0, 0, 0, false, 0 },
+	{ "leap second", TIME_OOP, STA_INS, 0, 0, false, 0 },
+	{ "adjtime starts", TIME_OK, 0, 2000000, 0, false, 0 },
+	{ "adjtime slews", TIME_OK, 0, 2000000, 0, true, 3999 },
+	{ "adjtime slews back", TIME_OK, 0, -2000001, 0, true, 4000 },
+	{ "adjtime ends", TIME_OK, 0, 500, 0, true, 0 },
+	{ "PLL slews", TIME_OK, STA_PLL, 0, 1LL << 40, false, 0 },
+	{ "PLL done", TIME_OK, STA_PLL, 0, 3, false, U64_MAX },
+};
+
+/* Skip @count seconds of case @c in @a, replay them in @b, compare. */
+static void check_skip(struct kunit *test, const struct steady_case *c, u64 count,
+		       long maxerror, struct ntp_data *a, struct ntp_data *b)
+{
+	const time64_t secs = 1483228800 - 1000;
+	bool leap = c->state == TIME_INS || c->state == TIME_DEL;
+	u64 n, steady;
+
+	ntp_init_data(a);
+	a->time_state = c->state;
+	a->time_status = c->status;
+	a->time_adjust = c->adjust;
+	a->time_offset = c->offset;
+	a->time_maxerror = maxerror;
+	a->ntp_next_leap_sec = leap ? secs + 1000 : TIME64_MAX;
+	if (c->slewing)
+		a->tick_length += c->adjust > 0 ? MAX_TICKADJ_SCALED : -MAX_TICKADJ_SCALED;
+	*b = *a;
+
+	steady = ntp_steady_seconds(a, secs);
+	KUNIT_EXPECT_EQ_MSG(test, steady, c->steady, "%s", c->name);
+	ntp_skip_seconds(a, min(count, steady));
+	/* Beyond 30000 s maxerror is saturated: stop replaying. */
+	for (n = 0; n < min3(count, steady, 40000ULL); n++)
+		KUNIT_ASSERT_EQ(test, second_overflow(b, secs + 1 + n), 0);
+
+	KUNIT_EXPECT_EQ_MSG(test, a->time_maxerror, b->time_maxerror, "%s", c->name);
+	KUNIT_EXPECT_EQ_MSG(test, a->time_status, b->time_status, "%s", c->name);
+	KUNIT_EXPECT_EQ_MSG(test, a->time_state, b->time_state, "%s", c->name);
+	KUNIT_EXPECT_EQ_MSG(test, a->tick_length, b->tick_length, "%s", c->name);
+	if (count <= 40000)
+		KUNIT_EXPECT_EQ_MSG(test, a->time_adjust, b->time_adjust, "%s", c->name);
+}
+
+/*
+ * Steady seconds skipped at once are the seconds second_overflow()
+ * counts, in every state that is steady; the others are not steady.
+ */
+static void lazy_test_skip_seconds(struct kunit *test)
+{
+	static const u64 counts[] = { 1, 2, 3, 999, 1000, 3999, 86400, 1ULL << 40 };
+	static const long maxerror[] = { 0, 499, 15000000, NTP_PHASE_LIMIT - 1 };
 	struct ntp_data *a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
 	struct ntp_data *b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
-	unsigned int i, j;
-	u64 n;
+	unsigned int i, j, k;
 
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_ASSERT_NOT_NULL(test, b);
-	for (i = 0; i < ARRAY_SIZE(secs); i++) {
-		for (j = 0; j < ARRAY_SIZE(maxerror); j++) {
-			ntp_init_data(a);
-			a->time_status = STA_PLL;
-			a->time_maxerror = maxerror[j];
-			*b = *a;
-			KUNIT_ASSERT_TRUE(test, ntp_is_idle(a));
-			ntp_skip_idle_seconds(a, secs[i]);
-			/* Beyond 30000 s maxerror is saturated: stop replaying. */
-			for (n = 0; n < min_t(u64, secs[i], 40000); n++)
-				KUNIT_ASSERT_EQ(test, second_overflow(b, n), 0);
-			KUNIT_EXPECT_EQ(test, a->time_maxerror, b->time_maxerror);
-			KUNIT_EXPECT_EQ(test, a->time_status, b->time_status);
-			KUNIT_EXPECT_EQ(test, a->tick_length, b->tick_length);
-		}
-	}
+	for (i = 0; i < ARRAY_SIZE(steady_cases); i++)
+		for (j = 0; j < ARRAY_SIZE(counts); j++)
+			for (k = 0; k < ARRAY_SIZE(maxerror); k++)
+				check_skip(test, &steady_cases[i], counts[j], maxerror[k], a, b);
 }
 
 static struct kunit_case timekeeper_ns_lazy_cases[] = {
 	KUNIT_CASE(lazy_test_hours_idle),
 	KUNIT_CASE(lazy_test_hours_with_frequency),
 	KUNIT_CASE(lazy_test_leap_second),
-	KUNIT_CASE(lazy_test_skip_idle_seconds),
+	KUNIT_CASE(lazy_test_leap_second_hours_ahead),
+	KUNIT_CASE(lazy_test_adjtime_slew),
+	KUNIT_CASE(lazy_test_year_idle),
+	KUNIT_CASE(lazy_test_skip_seconds),
 	{}
 };
 

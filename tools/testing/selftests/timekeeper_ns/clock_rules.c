@@ -163,6 +163,25 @@ static void serve_host(struct __test_metadata *_metadata, struct host_helper *h,
 	tk_wait_ok(_metadata, pid);
 }
 
+/*
+ * In a new user+time namespace, run @fn, then assert that the namespace
+ * still follows the host (follows_host()), served by the caller.
+ */
+static void run_following(struct __test_metadata *_metadata, struct host_helper *h,
+			  void (*fn)(struct __test_metadata *_metadata))
+{
+	pid_t pid = tk_ns_fork(_metadata, TK_NS_USER);
+
+	if (!pid) {
+		close(h->req[0]);
+		close(h->ack[1]);
+		fn(_metadata);
+		ASSERT_TRUE(follows_host(h));
+		_exit(_metadata->exit_code);
+	}
+	serve_host(_metadata, h, pid);
+}
+
 FIXTURE(adjtimex_follow)
 {
 	struct host_helper h;
@@ -190,20 +209,16 @@ FIXTURE_TEARDOWN(adjtimex_follow)
 }
 
 /* Mode bits that steer nothing do not give the namespace a clock of its own. */
+static void unknown_modes(struct __test_metadata *_metadata)
+{
+	struct timex tx = { .modes = 0x0400 | 0x0800 };
+
+	ASSERT_LE(0, adjtimex(&tx));
+}
+
 TEST_F(adjtimex_follow, unknown_mode_bits)
 {
-	pid_t pid = tk_ns_fork(_metadata, TK_NS_USER);
-
-	if (!pid) {
-		struct timex tx = { .modes = 0x0400 | 0x0800 };
-
-		close(self->h.req[0]);
-		close(self->h.ack[1]);
-		ASSERT_LE(0, adjtimex(&tx));
-		ASSERT_TRUE(follows_host(&self->h));
-		_exit(_metadata->exit_code);
-	}
-	serve_host(_metadata, &self->h, pid);
+	run_following(_metadata, &self->h, unknown_modes);
 }
 
 /*
@@ -211,59 +226,51 @@ TEST_F(adjtimex_follow, unknown_mode_bits)
  * CLOCK_MONOTONIC fails with EINVAL and changes nothing: the namespace
  * still follows the host.
  */
+static void failed_step(struct __test_metadata *_metadata)
+{
+	struct timex tx = {
+		.modes = ADJ_FREQUENCY | ADJ_SETOFFSET | ADJ_NANO,
+		.freq = 100 << 16,
+		.time.tv_sec = -(clock_ns(CLOCK_REALTIME) / NSEC_PER_SEC) + 1,
+	};
+	int64_t before = realtime_offset_ns();
+
+	ASSERT_TRUE(FAILS_WITH(adjtimex(&tx), EINVAL));
+	EXPECT_TRUE(realtime_unchanged_since(before));
+}
+
 TEST_F(adjtimex_follow, failed_step_changes_nothing)
 {
-	pid_t pid = tk_ns_fork(_metadata, TK_NS_USER);
-
-	if (!pid) {
-		struct timex tx = {
-			.modes = ADJ_FREQUENCY | ADJ_SETOFFSET | ADJ_NANO,
-			.freq = 100 << 16,
-			.time.tv_sec = -(clock_ns(CLOCK_REALTIME) / NSEC_PER_SEC) + 1,
-		};
-		int64_t before = realtime_offset_ns();
-
-		close(self->h.req[0]);
-		close(self->h.ack[1]);
-		ASSERT_TRUE(FAILS_WITH(adjtimex(&tx), EINVAL));
-		EXPECT_TRUE(realtime_unchanged_since(before));
-		ASSERT_TRUE(follows_host(&self->h));
-		_exit(_metadata->exit_code);
-	}
-	serve_host(_metadata, &self->h, pid);
+	run_following(_metadata, &self->h, failed_step);
 }
 
 /*
  * ADJ_NANO and ADJ_MICRO in a namespace which follows the host choose
  * the units it reports in, as on the host, and steer nothing.
  */
+static void nano_micro(struct __test_metadata *_metadata)
+{
+	struct timex tx = { .modes = ADJ_NANO };
+	struct timespec now;
+
+	ASSERT_LE(0, adjtimex(&tx));
+	tx.modes = 0;
+	ASSERT_LE(0, adjtimex(&tx));
+	ASSERT_TRUE(tx.status & STA_NANO);
+	/* tv_usec holds nanoseconds now */
+	ASSERT_EQ(0, clock_gettime(CLOCK_REALTIME, &now));
+	EXPECT_LT(llabs(ts_ns(&now) - (tx.time.tv_sec * NSEC_PER_SEC + tx.time.tv_usec)),
+		  TKNS_STEP_TOLERANCE_NS);
+	tx.modes = ADJ_MICRO;
+	ASSERT_LE(0, adjtimex(&tx));
+	tx.modes = 0;
+	ASSERT_LE(0, adjtimex(&tx));
+	ASSERT_FALSE(tx.status & STA_NANO);
+}
+
 TEST_F(adjtimex_follow, nano_micro_kept)
 {
-	pid_t pid = tk_ns_fork(_metadata, TK_NS_USER);
-
-	if (!pid) {
-		struct timex tx = { .modes = ADJ_NANO };
-		struct timespec now;
-
-		close(self->h.req[0]);
-		close(self->h.ack[1]);
-		ASSERT_LE(0, adjtimex(&tx));
-		tx.modes = 0;
-		ASSERT_LE(0, adjtimex(&tx));
-		ASSERT_TRUE(tx.status & STA_NANO);
-		/* tv_usec holds nanoseconds now */
-		ASSERT_EQ(0, clock_gettime(CLOCK_REALTIME, &now));
-		EXPECT_LT(llabs(ts_ns(&now) - (tx.time.tv_sec * NSEC_PER_SEC + tx.time.tv_usec)),
-			  TKNS_STEP_TOLERANCE_NS);
-		tx.modes = ADJ_MICRO;
-		ASSERT_LE(0, adjtimex(&tx));
-		tx.modes = 0;
-		ASSERT_LE(0, adjtimex(&tx));
-		ASSERT_FALSE(tx.status & STA_NANO);
-		ASSERT_TRUE(follows_host(&self->h));
-		_exit(_metadata->exit_code);
-	}
-	serve_host(_metadata, &self->h, pid);
+	run_following(_metadata, &self->h, nano_micro);
 }
 
 /*

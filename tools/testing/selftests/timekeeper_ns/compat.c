@@ -71,26 +71,21 @@ static int set_freq(long freq)
 	return adjtimex(&tx);
 }
 
+/* The caller's clock runs at the frequency @freq. */
+static void assert_freq(struct __test_metadata *_metadata, long freq)
+{
+	struct timex tx;
+
+	ASSERT_LE(0, ntp_read(&tx));
+	ASSERT_EQ(freq, tx.freq);
+}
+
 /* Wait for @pid: true if it exited with status 0. */
 static bool exited_ok(pid_t pid)
 {
 	int status;
 
 	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && !WEXITSTATUS(status);
-}
-
-/* Run @fn in a child, in the time namespace of the caller's children. */
-static void in_child(struct __test_metadata *_metadata,
-		     void (*fn)(struct __test_metadata *_metadata))
-{
-	pid_t pid = fork();
-
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		fn(_metadata);
-		_exit(_metadata->exit_code);
-	}
-	tk_wait_ok(_metadata, pid);
 }
 
 /*
@@ -169,6 +164,14 @@ static bool cannot_run(bool optin)
 	return skip_reason;
 }
 
+/* cannot_run(), or no /dev/rtc0 to test */
+static bool cannot_run_rtc(bool optin)
+{
+	if (!cannot_run(optin) && access("/dev/rtc0", F_OK))
+		skip_reason = "no /dev/rtc0";
+	return skip_reason;
+}
+
 /* The host's clock, as a test found it */
 struct host_clock {
 	int64_t off;
@@ -205,19 +208,86 @@ static void host_check(struct __test_metadata *_metadata, const struct host_cloc
 }
 
 /*
+ * Run @fn in a child in a new time namespace created as @how says; the
+ * host's clock must be left as it was (host_check()).
+ */
+static void run_checked(struct __test_metadata *_metadata, enum tk_ns how,
+			void (*fn)(struct __test_metadata *_metadata))
+{
+	struct host_clock h;
+
+	host_save(_metadata, &h);
+	tk_run_in_ns(_metadata, how, fn);
+	host_check(_metadata, &h);
+}
+
+/* What a child in a new time namespace did to the host's CLOCK_REALTIME */
+struct host_step {
+	struct host_clock host;	/* as host_save() found it */
+	int64_t before;		/* REALTIME - MONOTONIC before the child ran */
+	int64_t moved;		/* how far that moved while the child ran */
+	int restored;		/* stepping it back: 0, or -1 with errno */
+};
+
+/*
+ * Run @fn in a child in a new time namespace created as @how says, step
+ * the host's CLOCK_REALTIME back if it moved by TKNS_STEP_TOLERANCE_NS or
+ * more, and only then assert that the child passed. The caller asserts
+ * how far the clock moved, and calls host_check() on s->host.
+ */
+static void step_in_ns(struct __test_metadata *_metadata, enum tk_ns how,
+		       void (*fn)(struct __test_metadata *_metadata), struct host_step *s)
+{
+	bool ok;
+	pid_t pid;
+
+	host_save(_metadata, &s->host);
+	s->restored = 0;
+	s->before = realtime_offset_ns();
+	pid = tk_ns_fork(_metadata, how);
+	if (!pid) {
+		fn(_metadata);
+		_exit(_metadata->exit_code);
+	}
+	ok = exited_ok(pid);
+	s->moved = realtime_offset_ns() - s->before;
+	if (llabs(s->moved) >= TKNS_STEP_TOLERANCE_NS)
+		s->restored = step_realtime(-s->moved);
+	TH_LOG("the host's REALTIME - MONOTONIC moved by %lld ns", (long long)s->moved);
+
+	ASSERT_TRUE(ok) TH_LOG("the child in the namespace failed");
+}
+
+/*
+ * Fork into a new time namespace created as @how says, in which the child
+ * steers the frequency 100 ppm away from the host's: as tk_ns_fork(), 0
+ * in the child, which did so, and its pid in the caller. *@host gets the
+ * host's NTP state, *@freq the frequency the child sets.
+ */
+static pid_t fork_steer(struct __test_metadata *_metadata, enum tk_ns how,
+			struct timex *host, long *freq)
+{
+	pid_t pid;
+
+	ASSERT_LE(0, ntp_read(host));
+	*freq = host->freq > 0 ? host->freq - PPM(100) : host->freq + PPM(100);
+	pid = tk_ns_fork(_metadata, how);
+	if (pid)
+		return pid;
+	ASSERT_LE(0, set_freq(*freq)) TH_LOG("ADJ_FREQUENCY: %s", strerror(errno));
+	return 0;
+}
+
+/*
  * Real root's plain time namespace reads "host", as does the initial
  * time namespace.
  */
 TEST(plain_reads_host)
 {
-	struct host_clock h;
-
 	if (cannot_run(true))
 		SKIP(return, "%s", skip_reason);
-	host_save(_metadata, &h);
 	reads_host(_metadata);
-	tk_run_in_ns(_metadata, TK_NS_PLAIN, reads_host);
-	host_check(_metadata, &h);
+	run_checked(_metadata, TK_NS_PLAIN, reads_host);
 }
 
 /*
@@ -226,32 +296,15 @@ TEST(plain_reads_host)
  */
 TEST(plain_settime_steps_host)
 {
-	struct host_clock h;
-	int64_t before, moved;
-	int restored = 0;
-	bool ok;
-	pid_t pid;
+	struct host_step s;
 
 	if (cannot_run(false))
 		SKIP(return, "%s", skip_reason);
-	host_save(_metadata, &h);
-	before = realtime_offset_ns();
-	pid = tk_ns_fork(_metadata, TK_NS_PLAIN);
-	if (!pid) {
-		step_and_read(_metadata);
-		_exit(_metadata->exit_code);
-	}
-	ok = exited_ok(pid);
-	moved = realtime_offset_ns() - before;
-	if (llabs(moved) >= TKNS_STEP_TOLERANCE_NS)
-		restored = step_realtime(-moved);
-	TH_LOG("the host's REALTIME - MONOTONIC moved by %lld ns", (long long)moved);
-
-	ASSERT_TRUE(ok) TH_LOG("the child in the namespace failed");
-	ASSERT_GT(TKNS_STEP_TOLERANCE_NS, llabs(moved - STEP_NS));
-	ASSERT_EQ(0, restored) TH_LOG("clock_settime: %s", strerror(errno));
-	ASSERT_TRUE(realtime_unchanged_since(before));
-	host_check(_metadata, &h);
+	step_in_ns(_metadata, TK_NS_PLAIN, step_and_read, &s);
+	ASSERT_GT(TKNS_STEP_TOLERANCE_NS, llabs(s.moved - STEP_NS));
+	ASSERT_EQ(0, s.restored) TH_LOG("clock_settime: %s", strerror(errno));
+	ASSERT_TRUE(realtime_unchanged_since(s.before));
+	host_check(_metadata, &s.host);
 }
 
 /*
@@ -270,13 +323,9 @@ TEST(plain_adjtimex_steers_host)
 	if (cannot_run(false))
 		SKIP(return, "%s", skip_reason);
 	host_save(_metadata, &h);
-	ASSERT_LE(0, ntp_read(&host));
-	freq = host.freq > 0 ? host.freq - PPM(100) : host.freq + PPM(100);
-	pid = tk_ns_fork(_metadata, TK_NS_PLAIN);
-	if (!pid) {
-		ASSERT_LE(0, set_freq(freq)) TH_LOG("ADJ_FREQUENCY: %s", strerror(errno));
+	pid = fork_steer(_metadata, TK_NS_PLAIN, &host, &freq);
+	if (!pid)
 		_exit(_metadata->exit_code);
-	}
 	ok = exited_ok(pid);
 	ASSERT_LE(0, ntp_read(&after));
 	restored = set_freq(host.freq);
@@ -286,97 +335,67 @@ TEST(plain_adjtimex_steers_host)
 	       host.freq, freq, after.freq);
 	ASSERT_EQ(freq, after.freq);
 	ASSERT_LE(0, restored) TH_LOG("ADJ_FREQUENCY: %s", strerror(errno));
-	ASSERT_LE(0, ntp_read(&after));
-	ASSERT_EQ(host.freq, after.freq);
+	assert_freq(_metadata, host.freq);
 	host_check(_metadata, &h);
 }
 
 /* RTC_SET_TIME by real root in a plain time namespace works, as upstream. */
 TEST(plain_rtc_set_time)
 {
-	struct host_clock h;
-
-	if (cannot_run(false))
+	if (cannot_run_rtc(false))
 		SKIP(return, "%s", skip_reason);
-	if (access("/dev/rtc0", F_OK))
-		SKIP(return, "no /dev/rtc0");
-	host_save(_metadata, &h);
-	tk_run_in_ns(_metadata, TK_NS_PLAIN, rtc_set_works);
-	host_check(_metadata, &h);
+	run_checked(_metadata, TK_NS_PLAIN, rtc_set_works);
 }
 
 /*
  * Opted in: the namespace reads "local", and clock_settime() by real
  * root in it steps only its clock.
  */
+static void local_step_and_read(struct __test_metadata *_metadata)
+{
+	reads_local(_metadata);
+	step_and_read(_metadata);
+}
+
 TEST(optin_settime_local)
 {
-	struct host_clock h;
-	int64_t before, moved;
-	int restored = 0;
-	bool ok;
-	pid_t pid;
+	struct host_step s;
 
 	if (cannot_run(true))
 		SKIP(return, "%s", skip_reason);
-	host_save(_metadata, &h);
-	before = realtime_offset_ns();
-	pid = tk_ns_fork(_metadata, TK_NS_OPTIN);
-	if (!pid) {
-		reads_local(_metadata);
-		step_and_read(_metadata);
-		_exit(_metadata->exit_code);
-	}
-	ok = exited_ok(pid);
-	moved = realtime_offset_ns() - before;
-	if (llabs(moved) >= TKNS_STEP_TOLERANCE_NS)
-		restored = step_realtime(-moved);
-	TH_LOG("the host's REALTIME - MONOTONIC moved by %lld ns", (long long)moved);
-
-	ASSERT_TRUE(ok) TH_LOG("the child in the namespace failed");
-	ASSERT_GT(TKNS_STEP_TOLERANCE_NS, llabs(moved));
-	ASSERT_EQ(0, restored);
-	host_check(_metadata, &h);
+	step_in_ns(_metadata, TK_NS_OPTIN, local_step_and_read, &s);
+	ASSERT_GT(TKNS_STEP_TOLERANCE_NS, llabs(s.moved));
+	ASSERT_EQ(0, s.restored);
+	host_check(_metadata, &s.host);
 }
 
 /* Opted in: adjtimex(ADJ_FREQUENCY) steers only the namespace's clock. */
 TEST(optin_adjtimex_local)
 {
 	struct host_clock h;
-	struct timex host, after;
+	struct timex host;
 	long freq;
 	pid_t pid;
 
 	if (cannot_run(true))
 		SKIP(return, "%s", skip_reason);
 	host_save(_metadata, &h);
-	ASSERT_LE(0, ntp_read(&host));
-	freq = host.freq > 0 ? host.freq - PPM(100) : host.freq + PPM(100);
-	pid = tk_ns_fork(_metadata, TK_NS_OPTIN);
+	pid = fork_steer(_metadata, TK_NS_OPTIN, &host, &freq);
 	if (!pid) {
-		ASSERT_LE(0, set_freq(freq)) TH_LOG("ADJ_FREQUENCY: %s", strerror(errno));
-		ASSERT_LE(0, ntp_read(&after));
-		ASSERT_EQ(freq, after.freq);
+		assert_freq(_metadata, freq);
 		_exit(_metadata->exit_code);
 	}
 	tk_wait_ok(_metadata, pid);
-	ASSERT_LE(0, ntp_read(&after));
-	ASSERT_EQ(host.freq, after.freq);
+	assert_freq(_metadata, host.freq);
 	host_check(_metadata, &h);
 }
 
 /* Opted in: RTC_SET_TIME is refused with EACCES. */
 TEST(optin_rtc_set_time_eacces)
 {
-	struct host_clock h;
-
-	if (cannot_run(true))
+	if (cannot_run_rtc(true))
 		SKIP(return, "%s", skip_reason);
-	if (access("/dev/rtc0", F_OK))
-		SKIP(return, "no /dev/rtc0");
-	host_save(_metadata, &h);
-	tk_run_in_ns(_metadata, TK_NS_OPTIN, rtc_set_eacces);
-	host_check(_metadata, &h);
+	run_checked(_metadata, TK_NS_OPTIN, rtc_set_eacces);
 }
 
 /*
@@ -387,18 +406,14 @@ static void nested_local(struct __test_metadata *_metadata)
 {
 	ASSERT_EQ(0, unshare(CLONE_NEWTIME)) TH_LOG("unshare: %s", strerror(errno));
 	reads_local(_metadata);
-	in_child(_metadata, step_and_read);
+	tk_run_in_child(_metadata, step_and_read);
 }
 
 TEST(optin_nested_local)
 {
-	struct host_clock h;
-
 	if (cannot_run(true))
 		SKIP(return, "%s", skip_reason);
-	host_save(_metadata, &h);
-	tk_run_in_ns(_metadata, TK_NS_OPTIN, nested_local);
-	host_check(_metadata, &h);
+	run_checked(_metadata, TK_NS_OPTIN, nested_local);
 }
 
 /*
@@ -412,7 +427,7 @@ static void userns_local(struct __test_metadata *_metadata)
 	ASSERT_EQ(0, write_file(TIMENS_CLOCK, "local\n"))
 		TH_LOG("writing \"local\": %s", strerror(errno));
 	reads_local(_metadata);
-	in_child(_metadata, step_and_read);
+	tk_run_in_child(_metadata, step_and_read);
 }
 
 TEST(userns_reads_local)
@@ -422,7 +437,7 @@ TEST(userns_reads_local)
 	if (cannot_run(true))
 		SKIP(return, "%s", skip_reason);
 	host_save(_metadata, &h);
-	in_child(_metadata, userns_local);
+	tk_run_in_child(_metadata, userns_local);
 	host_check(_metadata, &h);
 }
 

@@ -153,6 +153,23 @@ static void host_unchanged(struct __test_metadata *_metadata, const struct timex
 }
 
 /*
+ * Run @fn in a child in a new time namespace created as @how says; the
+ * host's clock, TAI offset and NTP state must stay as they were
+ * (host_unchanged()).
+ */
+static void run_host_unchanged(struct __test_metadata *_metadata, enum tk_ns how,
+			       void (*fn)(struct __test_metadata *_metadata))
+{
+	struct timex host;
+	int64_t host_off;
+
+	ASSERT_LE(0, ntp_read(&host));
+	host_off = realtime_offset_ns();
+	tk_run_in_ns(_metadata, how, fn);
+	host_unchanged(_metadata, &host, host_off);
+}
+
+/*
  * Frequency: a namespace steered to 500 ppm runs 500 ppm faster than
  * the host; the host and a sibling namespace keep the host's frequency.
  */
@@ -269,19 +286,7 @@ static void switch_continues(struct __test_metadata *_metadata)
  */
 TEST(continuity)
 {
-	struct timex host;
-	int64_t host_off;
-	pid_t pid;
-
-	ASSERT_LE(0, ntp_read(&host));
-	host_off = realtime_offset_ns();
-	pid = tk_ns_fork(_metadata, TK_NS_OPTIN);
-	if (!pid) {
-		switch_continues(_metadata);
-		_exit(_metadata->exit_code);
-	}
-	tk_wait_ok(_metadata, pid);
-	host_unchanged(_metadata, &host, host_off);
+	run_host_unchanged(_metadata, TK_NS_OPTIN, switch_continues);
 }
 
 /*
@@ -485,19 +490,7 @@ static void parent_300ppm(struct __test_metadata *_metadata)
  */
 TEST(nesting)
 {
-	struct timex host;
-	int64_t host_off;
-	pid_t pid;
-
-	ASSERT_LE(0, ntp_read(&host));
-	host_off = realtime_offset_ns();
-	pid = tk_ns_fork(_metadata, TK_NS_OPTIN);
-	if (!pid) {
-		parent_300ppm(_metadata);
-		_exit(_metadata->exit_code);
-	}
-	tk_wait_ok(_metadata, pid);
-	host_unchanged(_metadata, &host, host_off);
+	run_host_unchanged(_metadata, TK_NS_OPTIN, parent_300ppm);
 }
 
 /* @b read between @a and @c, give or take CLOSE_NS */
@@ -564,19 +557,7 @@ static void vdso_reads(struct __test_metadata *_metadata)
  */
 TEST(vdso_vs_syscall)
 {
-	struct timex host;
-	int64_t host_off;
-	pid_t pid;
-
-	ASSERT_LE(0, ntp_read(&host));
-	host_off = realtime_offset_ns();
-	pid = tk_ns_fork(_metadata, TK_NS_USER);
-	if (!pid) {
-		vdso_reads(_metadata);
-		_exit(_metadata->exit_code);
-	}
-	tk_wait_ok(_metadata, pid);
-	host_unchanged(_metadata, &host, host_off);
+	run_host_unchanged(_metadata, TK_NS_USER, vdso_reads);
 }
 
 TEST_HARNESS_MAIN

@@ -217,18 +217,10 @@ static int host_timezone(void)
 /* An unprivileged user sets the clock of a time namespace it owns. */
 static void owner_sets(struct __test_metadata *_metadata)
 {
-	pid_t pid;
-
 	ASSERT_EQ(0, drop_to_nobody()) TH_LOG("drop privileges: %s", strerror(errno));
 	ASSERT_EQ(0, unshare(CLONE_NEWUSER | CLONE_NEWTIME))
 		TH_LOG("unshare: %s", strerror(errno));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		check_settime_readback(_metadata);
-		_exit(_metadata->exit_code);
-	}
-	tk_wait_ok(_metadata, pid);
+	tk_run_in_child(_metadata, check_settime_readback);
 }
 
 /* Without CAP_SYS_TIME in the owning user namespace: EPERM. */
@@ -310,13 +302,89 @@ static void run_in_ns(struct __test_metadata *_metadata, enum tk_ns how,
 	host_unchanged(_metadata, &h);
 }
 
-/* Set REALTIME in a namespace, read it back via vDSO and syscalls. */
-TEST(settime_readback)
+/*
+ * The tests which run a function in a new time namespace, one a variant:
+ * the host's CLOCK_REALTIME, TAI offset and timezone must stay as they
+ * were (run_in_ns()).
+ */
+FIXTURE(in_ns) {};
+
+FIXTURE_VARIANT(in_ns) {
+	enum tk_ns how;		/* how the namespace is created */
+	void (*fn)(struct __test_metadata *_metadata);	/* what runs in it */
+	bool rtc;		/* it needs /dev/rtc0 */
+};
+
+FIXTURE_SETUP(in_ns)
 {
 	if (cannot_run())
 		SKIP(return, "%s", skip_reason);
-	run_in_ns(_metadata, TK_NS_USER, check_settime_readback);
+	if (variant->rtc && access("/dev/rtc0", F_OK))
+		SKIP(return, "no /dev/rtc0");
 }
+
+FIXTURE_TEARDOWN(in_ns) {}
+
+TEST_F(in_ns, run)
+{
+	run_in_ns(_metadata, variant->how, variant->fn);
+}
+
+/* Set REALTIME in a namespace, read it back via vDSO and syscalls. */
+FIXTURE_VARIANT_ADD(in_ns, settime_readback) {
+	.how = TK_NS_USER,
+	.fn = check_settime_readback,
+};
+
+/*
+ * A namespace created from an opted-in one, with a plain
+ * unshare(CLONE_NEWTIME), inherits its clock.
+ */
+FIXTURE_VARIANT_ADD(in_ns, nested_inherits_clock) {
+	.how = TK_NS_OPTIN,
+	.fn = check_nested_inherits_clock,
+};
+
+/* A nested namespace sets its own clock, its parent's stays. */
+FIXTURE_VARIANT_ADD(in_ns, nested_sets_own) {
+	.how = TK_NS_USER,
+	.fn = check_nested_sets_own,
+};
+
+/*
+ * The same under an opted-in namespace, whose nested namespace is owned
+ * by the initial user namespace: it has a clock of its own all the same,
+ * so real root does not set the host's clock there.
+ */
+FIXTURE_VARIANT_ADD(in_ns, nested_in_optin_sets_own) {
+	.how = TK_NS_OPTIN,
+	.fn = check_nested_sets_own,
+};
+
+/* ADJ_TAI and ADJ_SETOFFSET per namespace */
+FIXTURE_VARIANT_ADD(in_ns, tai_and_setoffset) {
+	.how = TK_NS_USER,
+	.fn = check_tai_and_setoffset,
+};
+
+/* Timezone per namespace */
+FIXTURE_VARIANT_ADD(in_ns, timezone_per_ns) {
+	.how = TK_NS_USER,
+	.fn = check_timezone_per_ns,
+};
+
+/* A non-owner gets EPERM. */
+FIXTURE_VARIANT_ADD(in_ns, nonowner_eperm) {
+	.how = TK_NS_OPTIN,
+	.fn = check_nonowner_eperm,
+};
+
+/* RTC_SET_TIME refused in a namespace with a clock of its own */
+FIXTURE_VARIANT_ADD(in_ns, rtc_refused) {
+	.how = TK_NS_OPTIN,
+	.fn = check_rtc_refused,
+	.rtc = true,
+};
 
 /* A sibling namespace, opted in to a clock of its own, reads the host clock. */
 TEST(sibling_reads_host_clock)
@@ -327,88 +395,16 @@ TEST(sibling_reads_host_clock)
 	run_in_ns(_metadata, TK_NS_OPTIN, reads_host_clock);
 }
 
-/*
- * A namespace created from an opted-in one, with a plain
- * unshare(CLONE_NEWTIME), inherits its clock.
- */
-TEST(nested_inherits_clock)
-{
-	if (cannot_run())
-		SKIP(return, "%s", skip_reason);
-	run_in_ns(_metadata, TK_NS_OPTIN, check_nested_inherits_clock);
-}
-
-/* A nested namespace sets its own clock, its parent's stays. */
-TEST(nested_sets_own)
-{
-	if (cannot_run())
-		SKIP(return, "%s", skip_reason);
-	run_in_ns(_metadata, TK_NS_USER, check_nested_sets_own);
-}
-
-/*
- * The same under an opted-in namespace, whose nested namespace is owned
- * by the initial user namespace: it has a clock of its own all the same,
- * so real root does not set the host's clock there.
- */
-TEST(nested_in_optin_sets_own)
-{
-	if (cannot_run())
-		SKIP(return, "%s", skip_reason);
-	run_in_ns(_metadata, TK_NS_OPTIN, check_nested_sets_own);
-}
-
-/* ADJ_TAI and ADJ_SETOFFSET per namespace */
-TEST(tai_and_setoffset)
-{
-	if (cannot_run())
-		SKIP(return, "%s", skip_reason);
-	run_in_ns(_metadata, TK_NS_USER, check_tai_and_setoffset);
-}
-
-/* Timezone per namespace */
-TEST(timezone_per_ns)
-{
-	if (cannot_run())
-		SKIP(return, "%s", skip_reason);
-	run_in_ns(_metadata, TK_NS_USER, check_timezone_per_ns);
-}
-
 /* An unprivileged owner sets its namespace's clock. */
 TEST(unprivileged_owner_sets)
 {
 	struct host_state h;
-	pid_t pid;
 
 	if (cannot_run())
 		SKIP(return, "%s", skip_reason);
 	host_save(&h);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		owner_sets(_metadata);
-		_exit(_metadata->exit_code);
-	}
-	tk_wait_ok(_metadata, pid);
+	tk_run_in_child(_metadata, owner_sets);
 	host_unchanged(_metadata, &h);
-}
-
-/* A non-owner gets EPERM. */
-TEST(nonowner_eperm)
-{
-	if (cannot_run())
-		SKIP(return, "%s", skip_reason);
-	run_in_ns(_metadata, TK_NS_OPTIN, check_nonowner_eperm);
-}
-
-/* RTC_SET_TIME refused in a namespace with a clock of its own */
-TEST(rtc_refused)
-{
-	if (cannot_run())
-		SKIP(return, "%s", skip_reason);
-	if (access("/dev/rtc0", F_OK))
-		SKIP(return, "no /dev/rtc0");
-	run_in_ns(_metadata, TK_NS_OPTIN, check_rtc_refused);
 }
 
 /*

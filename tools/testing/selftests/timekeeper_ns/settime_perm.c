@@ -73,20 +73,6 @@ static void try_setters(struct __test_metadata *_metadata)
 		TH_LOG("adjtimex(read): %s", strerror(errno));
 }
 
-/* Run @fn in a child, as @fn's caller would be, and assert it passed. */
-static void in_child(struct __test_metadata *_metadata,
-		     void (*fn)(struct __test_metadata *_metadata))
-{
-	pid_t pid = fork();
-
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		fn(_metadata);
-		_exit(_metadata->exit_code);
-	}
-	tk_wait_ok(_metadata, pid);
-}
-
 static void unprivileged(struct __test_metadata *_metadata)
 {
 	ASSERT_EQ(0, drop_to_nobody()) TH_LOG("drop privileges: %s", strerror(errno));
@@ -110,7 +96,7 @@ static void check(struct __test_metadata *_metadata,
 {
 	int64_t before = realtime_offset_ns();
 
-	in_child(_metadata, fn);
+	tk_run_in_child(_metadata, fn);
 	EXPECT_TRUE(realtime_unchanged_since(before)) TH_LOG("host CLOCK_REALTIME moved");
 }
 

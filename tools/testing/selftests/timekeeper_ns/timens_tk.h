@@ -287,19 +287,38 @@ static inline void tk_wait_ok(struct __test_metadata *_metadata, pid_t pid)
 }
 
 /*
+ * With @pid as fork() or tk_ns_fork() returned it: in the child, run @fn
+ * and exit with its result; in the caller, assert that the child passed.
+ */
+static inline void tk_run_forked(struct __test_metadata *_metadata, pid_t pid,
+				 void (*fn)(struct __test_metadata *_metadata))
+{
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		fn(_metadata);
+		_exit(_metadata->exit_code);
+	}
+	tk_wait_ok(_metadata, pid);
+}
+
+/*
  * Run @fn in a child in a new time namespace created as @how says, and
  * assert that it passed.
  */
 static inline void tk_run_in_ns(struct __test_metadata *_metadata, enum tk_ns how,
 				void (*fn)(struct __test_metadata *_metadata))
 {
-	pid_t pid = tk_ns_fork(_metadata, how);
+	tk_run_forked(_metadata, tk_ns_fork(_metadata, how), fn);
+}
 
-	if (!pid) {
-		fn(_metadata);
-		_exit(_metadata->exit_code);
-	}
-	tk_wait_ok(_metadata, pid);
+/*
+ * Run @fn in a child, in the caller's namespaces (in the time namespace
+ * of the caller's children, as ever), and assert that it passed.
+ */
+static inline void tk_run_in_child(struct __test_metadata *_metadata,
+				   void (*fn)(struct __test_metadata *_metadata))
+{
+	tk_run_forked(_metadata, fork(), fn);
 }
 #endif /* __KSELFTEST_HARNESS_H */
 
