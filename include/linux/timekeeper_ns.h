@@ -46,6 +46,10 @@ void timens_tk_setup_vdso(struct time_namespace *ns, struct vdso_data *vdata);
 
 ktime_t timens_tk_to_host(struct time_namespace *ns, clockid_t clockid, ktime_t tim);
 
+#ifdef CONFIG_TIME_NS_TIMEKEEPER_KUNIT_TEST
+void timens_tk_test_suspend(struct time_namespace *ns, ktime_t delta);
+#endif
+
 /*
  * Does @ns own its CLOCK_REALTIME, TAI, timezone and NTP state? A time
  * namespace owned by a user namespace other than the initial one does from

@@ -91,6 +91,7 @@
  * @own:	 the namespace runs @tkd rather than following the host
  * @tkd:	 its timekeeper, once @own
  * @ntp:	 the NTP state which steers @tkd
+ * @host_slept:	 the time the host was suspended, as far as @tkd accounts it
  *
  * @real_offset, @set_floor, @set_base, @tai_adjust and @nano are only used
  * while !@own.
@@ -108,6 +109,7 @@ struct timens_tk {
 	bool			own;
 	struct tk_data		tkd;
 	struct ntp_data		ntp;
+	ktime_t			host_slept;
 };
 
 /*
@@ -146,15 +148,61 @@ static bool timens_tk_own(struct timens_tk *ttk)
 	return smp_load_acquire(&ttk->own);
 }
 
-/* Bring an own timekeeper up to date if it is more than a tick old. */
+/* The time the host spent suspended since it booted */
+static ktime_t timens_tk_host_slept(void)
+{
+	return ktime_mono_to_any(0, TK_OFFS_BOOT);
+}
+
+/* Account the host's suspended time up to @slept to an own timekeeper. */
+static void timens_tk_add_sleep(struct timens_tk *ttk, ktime_t slept)
+{
+	struct timespec64 delta;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&ttk->lock, flags);
+	if (slept > ttk->host_slept) {
+		delta = ktime_to_timespec64(ktime_sub(slept, ttk->host_slept));
+		tk_data_inject_sleeptime(&ttk->tkd, &delta);
+		WRITE_ONCE(ttk->host_slept, slept);
+	}
+	raw_spin_unlock_irqrestore(&ttk->lock, flags);
+}
+
+/*
+ * Bring an own timekeeper up to date if it is more than a tick old, and
+ * add the time the host was suspended since it last looked, which its
+ * clocksource, CLOCK_MONOTONIC_RAW, missed: its CLOCK_REALTIME and
+ * CLOCK_BOOTTIME advance across a suspend as the host's do.
+ */
 static void timens_tk_refresh(struct timens_tk *ttk)
 {
 	struct timekeeper *tk = &ttk->tkd.timekeeper;
+	ktime_t slept;
 
 	if (ktime_get_raw_ns() - READ_ONCE(tk->tkr_mono.cycle_last) >=
 	    READ_ONCE(tk->cycle_interval))
 		tk_data_advance(&ttk->tkd);
+
+	slept = timens_tk_host_slept();
+	if (unlikely(slept != READ_ONCE(ttk->host_slept)))
+		timens_tk_add_sleep(ttk, slept);
 }
+
+#ifdef CONFIG_TIME_NS_TIMEKEEPER_KUNIT_TEST
+/**
+ * timens_tk_test_suspend - Make an own clock account a host suspend
+ * @ns:		the namespace, with a clock of its own
+ * @delta:	how long the host was suspended
+ *
+ * For the KUnit tests, which cannot suspend the host: the namespace
+ * accounts @delta more than the host's suspended time.
+ */
+void timens_tk_test_suspend(struct time_namespace *ns, ktime_t delta)
+{
+	timens_tk_add_sleep(ns->tk, ktime_add(READ_ONCE(ns->tk->host_slept), delta));
+}
+#endif
 
 struct timens_tk_snapshot {
 	struct timespec64	real_offset;
@@ -262,13 +310,13 @@ static void timens_tk_host_snapshot(struct timens_tk_host_snapshot *hs)
 
 /*
  * Give @ttk a timekeeper of its own which continues the clocks it has
- * now: a copy of @src, an own timekeeper whose NTP state @state reports;
+ * now: a copy of the own timekeeper of @src, whose NTP state @state reports;
  * or, if @src is NULL, the host's clocks with CLOCK_REALTIME shifted by
  * @real_offset. The timekeeper runs on timens_tk_clock, at the frequency,
  * tick length and units in @state, with the TAI offset @tai. Called inside
  * timens_tk_write_begin(), or before @ttk is visible.
  */
-static int timens_tk_own_clock(struct timens_tk *ttk, struct tk_data *src,
+static int timens_tk_own_clock(struct timens_tk *ttk, struct timens_tk *src,
 			       const struct __kernel_timex *state,
 			       const struct timespec64 *real_offset, int tai)
 {
@@ -278,17 +326,22 @@ static int timens_tk_own_clock(struct timens_tk *ttk, struct tk_data *src,
 		.tick		= state->tick,
 	};
 	struct timens_tk_host_snapshot hs;
-	struct audit_ntp_data ad;
+	struct adjtimex_result result;
+	unsigned long flags;
 	ktime_t off, real;
-	bool clock_set;
 	int ret;
 
 	ntp_init_data(&ttk->ntp);
 	if (src) {
-		tk_data_clone(&ttk->tkd, src, &ttk->ntp);
+		/* The copy and the suspend time it accounts, in one */
+		raw_spin_lock_irqsave(&src->lock, flags);
+		tk_data_clone(&ttk->tkd, &src->tkd, &ttk->ntp);
+		ttk->host_slept = src->host_slept;
+		raw_spin_unlock_irqrestore(&src->lock, flags);
 	} else {
 		off = timespec64_to_ktime(*real_offset);
 		timens_tk_host_snapshot(&hs);
+		ttk->host_slept = ktime_sub(hs.boot, hs.mono);
 		/* A namespace beyond KTIME_MAX starts its own clock there. */
 		real = off > 0 && hs.real > KTIME_MAX - off ? KTIME_MAX : ktime_add(hs.real, off);
 		tk_data_init(&ttk->tkd, &timens_tk_clock, &ttk->ntp, hs.raw, real,
@@ -299,8 +352,7 @@ static int timens_tk_own_clock(struct timens_tk *ttk, struct tk_data *src,
 		txc.modes |= ADJ_TAI;
 		txc.constant = tai;
 	}
-	audit_ntp_init(&ad);
-	ret = tk_data_adjtimex(&ttk->tkd, &txc, &ad, &clock_set);
+	ret = tk_data_adjtimex(&ttk->tkd, &txc, &result);
 	return ret < 0 ? ret : 0;
 }
 
@@ -310,13 +362,11 @@ static int timens_tk_own_clock(struct timens_tk *ttk, struct tk_data *src,
  */
 static int timens_tk_own_state(struct timens_tk *ttk, struct __kernel_timex *txc)
 {
-	struct audit_ntp_data ad;
-	bool clock_set;
+	struct adjtimex_result result;
 
 	timens_tk_refresh(ttk);
 	*txc = (struct __kernel_timex) {};
-	audit_ntp_init(&ad);
-	return tk_data_adjtimex(&ttk->tkd, txc, &ad, &clock_set);
+	return tk_data_adjtimex(&ttk->tkd, txc, &result);
 }
 
 /*
@@ -378,7 +428,7 @@ static int timens_tk_alloc(struct time_namespace *ns, struct timens_tk *parent)
 	if (parent && timens_tk_own(parent)) {
 		ret = timens_tk_own_state(parent, &state);
 		if (ret >= 0)
-			ret = timens_tk_own_clock(ttk, &parent->tkd, &state,
+			ret = timens_tk_own_clock(ttk, parent, &state,
 						  &snap.real_offset, state.tai);
 		if (ret < 0) {
 			kfree(ttk);
@@ -798,12 +848,10 @@ static int timens_tk_check_step(struct time_namespace *ns, const struct __kernel
 /* adjtimex() on a namespace which has a timekeeper of its own. */
 static int timens_tk_own_adjtimex(struct timens_tk *ttk, struct __kernel_timex *txc)
 {
-	struct audit_ntp_data ad;
-	bool clock_set;
+	struct adjtimex_result result;
 
 	timens_tk_refresh(ttk);
-	audit_ntp_init(&ad);
-	return tk_data_adjtimex(&ttk->tkd, txc, &ad, &clock_set);
+	return tk_data_adjtimex(&ttk->tkd, txc, &result);
 }
 
 /*

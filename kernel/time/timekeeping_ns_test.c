@@ -271,6 +271,57 @@ static void timens_tk_test_own_clock(struct kunit *test)
 	put_time_ns(ns);
 }
 
+static s64 ns_own(struct time_namespace *ns, clockid_t clockid)
+{
+	struct timespec64 ts;
+
+	if (clockid == CLOCK_REALTIME)
+		timens_tk_get_real_ts64(ns, &ts);
+	else if (!timens_tk_get_own_ts64(ns, clockid, &ts))
+		return -1;
+	return timespec64_to_ns(&ts);
+}
+
+/*
+ * A host suspend, which CLOCK_MONOTONIC_RAW, the clocksource of an own
+ * clock, misses: the own clock's CLOCK_REALTIME and CLOCK_BOOTTIME
+ * advance by the suspended time, as the host's do, and its
+ * CLOCK_MONOTONIC does not, on the next read and once only.
+ */
+static void timens_tk_test_own_clock_suspend(struct kunit *test)
+{
+	static const clockid_t clocks[] = { CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME };
+	const s64 suspended = 3600 * NSEC_PER_SEC;
+	struct time_namespace *ns = new_ns(test, &init_time_ns);
+	struct __kernel_timex txc = { .modes = ADJ_FREQUENCY };
+	s64 before[3], after[3], again[3], raw, elapsed;
+	unsigned int i;
+
+	KUNIT_ASSERT_GE(test, timens_tk_adjtimex(ns, &txc), 0);
+	raw = ktime_get_raw_ns();
+	for (i = 0; i < ARRAY_SIZE(clocks); i++)
+		before[i] = ns_own(ns, clocks[i]);
+	timens_tk_test_suspend(ns, ns_to_ktime(suspended));
+	for (i = 0; i < ARRAY_SIZE(clocks); i++)
+		after[i] = ns_own(ns, clocks[i]);
+	for (i = 0; i < ARRAY_SIZE(clocks); i++)
+		again[i] = ns_own(ns, clocks[i]);
+	/* At the host's frequency, at most 500 ppm off its oscillator */
+	elapsed = ktime_get_raw_ns() - raw;
+	elapsed += elapsed / 2000 + 1;
+
+	for (i = 0; i < ARRAY_SIZE(clocks); i++) {
+		s64 want = clocks[i] == CLOCK_MONOTONIC ? 0 : suspended;
+
+		KUNIT_EXPECT_GE_MSG(test, after[i] - before[i], want, "clock %d", clocks[i]);
+		KUNIT_EXPECT_LE_MSG(test, after[i] - before[i], want + elapsed, "clock %d",
+				    clocks[i]);
+		KUNIT_EXPECT_GE_MSG(test, again[i], after[i], "clock %d", clocks[i]);
+		KUNIT_EXPECT_LE_MSG(test, again[i] - after[i], elapsed, "clock %d", clocks[i]);
+	}
+	put_time_ns(ns);
+}
+
 static void timens_tk_test_to_host(struct kunit *test)
 {
 	struct time_namespace *ns = new_ns(test, &init_time_ns);
@@ -335,15 +386,12 @@ static struct lazy_tk *lazy_alloc(struct kunit *test)
 static struct lazy_tk *lazy_new(struct kunit *test, time64_t real, struct __kernel_timex *txc)
 {
 	struct lazy_tk *l = lazy_alloc(test);
-	struct audit_ntp_data ad;
-	bool clock_set;
+	struct adjtimex_result result;
 
 	tk_data_init(&l->tkd, &fake_clock, &l->ntp, fake_cycles, ktime_set(real, 0),
 		     ktime_set(1000, 0), ktime_set(1000, 0), 0);
-	if (txc) {
-		audit_ntp_init(&ad);
-		KUNIT_ASSERT_GE(test, tk_data_adjtimex(&l->tkd, txc, &ad, &clock_set), 0);
-	}
+	if (txc)
+		KUNIT_ASSERT_GE(test, tk_data_adjtimex(&l->tkd, txc, &result), 0);
 	return l;
 }
 
@@ -693,8 +741,7 @@ static int rec_step(struct lazy_tk *l, const struct tk_rec_step *s)
 {
 	struct __kernel_timex txc = s->txc;
 	struct timespec64 ts = { .tv_sec = s->sec };
-	struct audit_ntp_data ad;
-	bool clock_set;
+	struct adjtimex_result result;
 
 	switch (s->op) {
 	case TK_REC_ADVANCE:
@@ -702,8 +749,7 @@ static int rec_step(struct lazy_tk *l, const struct tk_rec_step *s)
 		tk_data_advance(&l->tkd);
 		return 0;
 	case TK_REC_ADJTIMEX:
-		audit_ntp_init(&ad);
-		return tk_data_adjtimex(&l->tkd, &txc, &ad, &clock_set);
+		return tk_data_adjtimex(&l->tkd, &txc, &result);
 	case TK_REC_SETTIME:
 		return tk_data_settimeofday(&l->tkd, &ts);
 	}
@@ -713,9 +759,8 @@ static int rec_step(struct lazy_tk *l, const struct tk_rec_step *s)
 static void recorded_test_replay(struct kunit *test)
 {
 	struct lazy_tk *l = lazy_alloc(test);
-	struct audit_ntp_data ad;
+	struct adjtimex_result result;
 	unsigned int i, same = 0;
-	bool clock_set;
 
 	KUNIT_ASSERT_EQ(test, ARRAY_SIZE(tk_rec_results), ARRAY_SIZE(tk_rec_steps));
 
@@ -736,8 +781,7 @@ static void recorded_test_replay(struct kunit *test)
 		rec_step(l, &tk_rec_steps[i]);
 		/* Zero the padding too, for the memcmp() below */
 		memset(&got, 0, sizeof(got));
-		audit_ntp_init(&ad);
-		got.ret = tk_data_adjtimex(&l->tkd, &txc, &ad, &clock_set);
+		got.ret = tk_data_adjtimex(&l->tkd, &txc, &result);
 		tk_data_get_real_ts64(&l->tkd, &ts);
 		got.sec = ts.tv_sec;
 		got.nsec = ts.tv_nsec;
@@ -784,6 +828,7 @@ static struct kunit_case timekeeper_ns_cases[] = {
 	KUNIT_CASE(timens_tk_test_setoffset_and_tai),
 	KUNIT_CASE(timens_tk_test_to_host),
 	KUNIT_CASE(timens_tk_test_own_clock),
+	KUNIT_CASE(timens_tk_test_own_clock_suspend),
 	KUNIT_CASE(timens_tk_test_memory),
 	{}
 };
