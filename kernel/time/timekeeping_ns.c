@@ -82,13 +82,15 @@
  *		 as a timespec64 and added as one, as the vDSO adds it
  * @tai_adjust:	 namespace TAI offset minus host TAI offset, in seconds
  * @set_floor:	 the CLOCK_REALTIME last set: the coarse clock does not read
- *		 less while the host's coarse clock is past @set_base
+ *		 less while the host's coarse clock is not before @set_base;
+ *		 the vDSO sends coarse readers to the syscall until a reader
+ *		 finds the coarse clock past it and clears it
  * @set_base:	 the host's coarse CLOCK_REALTIME at that set
  * @tz:		 the namespace's timezone (settimeofday/gettimeofday)
  * @nano:	 adjtimex() reports in nanoseconds (ADJ_NANO) rather than in
  *		 microseconds (ADJ_MICRO)
- * @vdata:	 the namespace's vvar page, once a task entered it
  * @own:	 the namespace runs @tkd rather than following the host
+ * @vdata:	 the namespace's vvar page, once a task entered it
  * @tkd:	 its timekeeper, once @own
  * @ntp:	 the NTP state which steers @tkd
  * @host_slept:	 the time the host was suspended, as far as @tkd accounts it
@@ -105,8 +107,8 @@ struct timens_tk {
 	s32			tai_adjust;
 	struct timezone		tz;
 	bool			nano;
-	struct vdso_data	*vdata;
 	bool			own;
+	struct vdso_data	*vdata;
 	struct tk_data		tkd;
 	struct ntp_data		ntp;
 	ktime_t			host_slept;
@@ -243,6 +245,12 @@ static void timens_tk_write_begin(struct timens_tk *ttk)
 	smp_wmb();
 }
 
+/* A set whose value the coarse clock must not read less than */
+static bool timens_tk_floor_pending(struct timens_tk *ttk)
+{
+	return ttk->set_floor.tv_sec || ttk->set_floor.tv_nsec;
+}
+
 static struct timens_offset timens_tk_vdso_offset(const struct timespec64 *off)
 {
 	return (struct timens_offset) { .sec = off->tv_sec, .nsec = off->tv_nsec };
@@ -270,6 +278,9 @@ static void timens_tk_write_end(struct timens_tk *ttk)
 		}
 		vd->offset[CLOCK_REALTIME] = real;
 		vd->offset[CLOCK_REALTIME_COARSE] = real;
+		/* The coarse clock of the vDSO knows no floor: the syscall does. */
+		if (timens_tk_floor_pending(ttk))
+			vd->offset[CLOCK_REALTIME_COARSE].nsec = TIMENS_OFFSET_SYSCALL;
 		vd->offset[CLOCK_TAI] = tai;
 		/* The new values before the even count that validates them. */
 		smp_wmb();
@@ -581,6 +592,38 @@ bool timens_tk_get_own_ts64(struct time_namespace *ns, clockid_t clockid,
 }
 
 /*
+ * Does the floor of the last set still hold up the coarse clock, which
+ * reads @coarse plus the offset? Not once that reaches the value set, nor
+ * after the host's clock was stepped back behind the time of the set.
+ */
+static bool timens_tk_floor_holds(struct timens_tk *ttk, const struct timespec64 *coarse)
+{
+	struct timespec64 ts = timespec64_add(*coarse, ttk->real_offset);
+
+	return timespec64_compare(coarse, &ttk->set_base) >= 0 &&
+	       timespec64_compare(&ts, &ttk->set_floor) < 0;
+}
+
+/*
+ * The coarse clock plus the offset reads the value of the last set or
+ * later: drop the floor, which gives the coarse clock back to the vDSO.
+ */
+static void timens_tk_drop_floor(struct timens_tk *ttk)
+{
+	struct timespec64 coarse;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&ttk->lock, flags);
+	ktime_get_coarse_real_ts64(&coarse);
+	if (timens_tk_floor_pending(ttk) && !timens_tk_floor_holds(ttk, &coarse)) {
+		timens_tk_write_begin(ttk);
+		ttk->set_floor = (struct timespec64) {};
+		timens_tk_write_end(ttk);
+	}
+	raw_spin_unlock_irqrestore(&ttk->lock, flags);
+}
+
+/*
  * CLOCK_REALTIME, CLOCK_REALTIME_COARSE or CLOCK_TAI of a namespace. A
  * namespace which follows the host adds its offset to the host's clock
  * in seconds and nanoseconds, as the vDSO does, so that both agree however
@@ -592,6 +635,7 @@ static void timens_tk_read_clock(struct timens_tk *ttk, clockid_t clockid,
 				 struct timespec64 *ts)
 {
 	struct timespec64 off, floor = {};
+	bool holds = false;
 	unsigned int seq;
 
 	do {
@@ -610,7 +654,8 @@ static void timens_tk_read_clock(struct timens_tk *ttk, clockid_t clockid,
 			 * coarse clock reaches the time of the set; unless the
 			 * host's clock was stepped back behind it since.
 			 */
-			if (timespec64_compare(ts, &ttk->set_base) >= 0)
+			holds = timens_tk_floor_pending(ttk) && timens_tk_floor_holds(ttk, ts);
+			if (holds)
 				floor = ttk->set_floor;
 			break;
 		case CLOCK_TAI:
@@ -624,8 +669,10 @@ static void timens_tk_read_clock(struct timens_tk *ttk, clockid_t clockid,
 	} while (read_seqcount_retry(&ttk->seq, seq));
 
 	*ts = timespec64_add(*ts, off);
-	if (timespec64_compare(ts, &floor) < 0)
+	if (holds)
 		*ts = floor;
+	else if (unlikely(clockid == CLOCK_REALTIME_COARSE && timens_tk_floor_pending(ttk)))
+		timens_tk_drop_floor(ttk);
 }
 
 /* The namespace's offset from the host for @clockid: REALTIME or TAI. */
