@@ -55,8 +55,13 @@
  *   written under ttk->lock, inside vdata->offs_seq, which the vDSO
  *   retries on. ttk->own is set once, under ttk->lock, after the
  *   namespace's timekeeper is complete; readers load it with acquire.
+ *   ttk->host_slept is written under ttk->lock, which serialises the
+ *   accounting of a host suspend, and read without it as a hint; so is
+ *   ttk->set_floor, whose drop a coarse reader takes ttk->lock for.
  *   The namespace's timekeeper has its own ttk->tkd.lock and seqcount,
- *   which nest inside ttk->lock and protect ttk->ntp. Reading the
+ *   which nest inside ttk->lock and protect ttk->ntp; tk_data_advance()
+ *   takes it for bounded steps, so a caller of it must not hold
+ *   ttk->lock unless the timekeeper is up to date. Reading the
  *   timekeeper's clocksource reads the host's timekeeper under its
  *   seqcount; the host's timekeeping locks are never taken while a
  *   namespace lock is held.
@@ -160,15 +165,14 @@ static ktime_t timens_tk_host_slept(void)
 static void timens_tk_add_sleep(struct timens_tk *ttk, ktime_t slept)
 {
 	struct timespec64 delta;
-	unsigned long flags;
 
-	raw_spin_lock_irqsave(&ttk->lock, flags);
-	if (slept > ttk->host_slept) {
-		delta = ktime_to_timespec64(ktime_sub(slept, ttk->host_slept));
-		tk_data_inject_sleeptime(&ttk->tkd, &delta);
-		WRITE_ONCE(ttk->host_slept, slept);
+	scoped_guard(raw_spinlock_irqsave, &ttk->lock) {
+		if (slept > ttk->host_slept) {
+			delta = ktime_to_timespec64(ktime_sub(slept, ttk->host_slept));
+			tk_data_inject_sleeptime(&ttk->tkd, &delta);
+			WRITE_ONCE(ttk->host_slept, slept);
+		}
 	}
-	raw_spin_unlock_irqrestore(&ttk->lock, flags);
 }
 
 /*
@@ -338,17 +342,16 @@ static int timens_tk_own_clock(struct timens_tk *ttk, struct timens_tk *src,
 	};
 	struct timens_tk_host_snapshot hs;
 	struct adjtimex_result result;
-	unsigned long flags;
 	ktime_t off, real;
 	int ret;
 
 	ntp_init_data(&ttk->ntp);
 	if (src) {
 		/* The copy and the suspend time it accounts, in one */
-		raw_spin_lock_irqsave(&src->lock, flags);
-		tk_data_clone(&ttk->tkd, &src->tkd, &ttk->ntp);
-		ttk->host_slept = src->host_slept;
-		raw_spin_unlock_irqrestore(&src->lock, flags);
+		scoped_guard(raw_spinlock_irqsave, &src->lock) {
+			tk_data_clone(&ttk->tkd, &src->tkd, &ttk->ntp);
+			ttk->host_slept = src->host_slept;
+		}
 	} else {
 		off = timespec64_to_ktime(*real_offset);
 		timens_tk_host_snapshot(&hs);
@@ -387,7 +390,6 @@ static int timens_tk_own_state(struct timens_tk *ttk, struct __kernel_timex *txc
 static int timens_tk_take_over(struct timens_tk *ttk)
 {
 	struct __kernel_timex host = {};
-	unsigned long flags;
 	int ret;
 
 	/* The host's frequency, read before any namespace lock is taken. */
@@ -395,19 +397,19 @@ static int timens_tk_take_over(struct timens_tk *ttk)
 	if (ret < 0)
 		return ret;
 
-	raw_spin_lock_irqsave(&ttk->lock, flags);
-	if (!ttk->own) {
-		host.status &= ~STA_NANO;
-		if (ttk->nano)
-			host.status |= STA_NANO;
-		timens_tk_write_begin(ttk);
-		ret = timens_tk_own_clock(ttk, NULL, &host, &ttk->real_offset,
-					  host.tai + ttk->tai_adjust);
-		if (!ret) /* The timekeeper before the flag; pairs with timens_tk_own(). */
-			smp_store_release(&ttk->own, true);
-		timens_tk_write_end(ttk);
+	scoped_guard(raw_spinlock_irqsave, &ttk->lock) {
+		if (!ttk->own) {
+			host.status &= ~STA_NANO;
+			if (ttk->nano)
+				host.status |= STA_NANO;
+			timens_tk_write_begin(ttk);
+			ret = timens_tk_own_clock(ttk, NULL, &host, &ttk->real_offset,
+						  host.tai + ttk->tai_adjust);
+			if (!ret) /* The timekeeper before the flag; pairs with timens_tk_own(). */
+				smp_store_release(&ttk->own, true);
+			timens_tk_write_end(ttk);
+		}
 	}
-	raw_spin_unlock_irqrestore(&ttk->lock, flags);
 	return ret;
 }
 
@@ -516,17 +518,16 @@ void timens_tk_free(struct time_namespace *ns)
 void timens_tk_setup_vdso(struct time_namespace *ns, struct vdso_data *vdata)
 {
 	struct timens_tk *ttk = ns->tk;
-	unsigned long flags;
 
 	if (!ttk)
 		return;
 
-	raw_spin_lock_irqsave(&ttk->lock, flags);
-	/* No task reads the page yet: the count only has to end up even. */
-	ttk->vdata = vdata;
-	timens_tk_write_begin(ttk);
-	timens_tk_write_end(ttk);
-	raw_spin_unlock_irqrestore(&ttk->lock, flags);
+	scoped_guard(raw_spinlock_irqsave, &ttk->lock) {
+		/* No task reads the page yet: the count only has to end up even. */
+		ttk->vdata = vdata;
+		timens_tk_write_begin(ttk);
+		timens_tk_write_end(ttk);
+	}
 }
 
 /* The current time of @clockid of a namespace's own timekeeper, without offsets. */
@@ -611,16 +612,15 @@ static bool timens_tk_floor_holds(struct timens_tk *ttk, const struct timespec64
 static void timens_tk_drop_floor(struct timens_tk *ttk)
 {
 	struct timespec64 coarse;
-	unsigned long flags;
 
-	raw_spin_lock_irqsave(&ttk->lock, flags);
-	ktime_get_coarse_real_ts64(&coarse);
-	if (timens_tk_floor_pending(ttk) && !timens_tk_floor_holds(ttk, &coarse)) {
-		timens_tk_write_begin(ttk);
-		ttk->set_floor = (struct timespec64) {};
-		timens_tk_write_end(ttk);
+	scoped_guard(raw_spinlock_irqsave, &ttk->lock) {
+		ktime_get_coarse_real_ts64(&coarse);
+		if (timens_tk_floor_pending(ttk) && !timens_tk_floor_holds(ttk, &coarse)) {
+			timens_tk_write_begin(ttk);
+			ttk->set_floor = (struct timespec64) {};
+			timens_tk_write_end(ttk);
+		}
 	}
-	raw_spin_unlock_irqrestore(&ttk->lock, flags);
 }
 
 /*
@@ -816,20 +816,16 @@ static int __timens_tk_set_real(struct time_namespace *ns, struct timens_tk *ttk
 int timens_tk_settime64(struct time_namespace *ns, const struct timespec64 *tv)
 {
 	struct timens_tk *ttk = ns->tk;
-	unsigned long flags;
-	int ret;
 
 	if (!timespec64_valid_settod(tv))
 		return -EINVAL;
 
-	raw_spin_lock_irqsave(&ttk->lock, flags);
-	if (ttk->own) {
-		raw_spin_unlock_irqrestore(&ttk->lock, flags);
-		return tk_data_settimeofday(&ttk->tkd, tv);
+	scoped_guard(raw_spinlock_irqsave, &ttk->lock) {
+		if (!ttk->own)
+			return __timens_tk_set_real(ns, ttk, tv, NULL);
 	}
-	ret = __timens_tk_set_real(ns, ttk, tv, NULL);
-	raw_spin_unlock_irqrestore(&ttk->lock, flags);
-	return ret;
+	/* Own is for good: the own timekeeper has its own lock. */
+	return tk_data_settimeofday(&ttk->tkd, tv);
 }
 
 /**
@@ -840,13 +836,12 @@ int timens_tk_settime64(struct time_namespace *ns, const struct timespec64 *tv)
 void timens_tk_set_timezone(struct time_namespace *ns, const struct timezone *tz)
 {
 	struct timens_tk *ttk = ns->tk;
-	unsigned long flags;
 
-	raw_spin_lock_irqsave(&ttk->lock, flags);
-	timens_tk_write_begin(ttk);
-	ttk->tz = *tz;
-	timens_tk_write_end(ttk);
-	raw_spin_unlock_irqrestore(&ttk->lock, flags);
+	scoped_guard(raw_spinlock_irqsave, &ttk->lock) {
+		timens_tk_write_begin(ttk);
+		ttk->tz = *tz;
+		timens_tk_write_end(ttk);
+	}
 }
 
 /* The adjtimex() modes which steer the clock, and need a timekeeper of its own */
@@ -914,7 +909,6 @@ static int timens_tk_follow_adjtimex(struct time_namespace *ns, struct __kernel_
 	struct __kernel_timex host = {};
 	struct timens_tk_snapshot snap;
 	struct timespec64 ts;
-	unsigned long flags;
 	int ret;
 
 	/* The host's NTP state, read only, before the namespace's lock. */
@@ -924,31 +918,27 @@ static int timens_tk_follow_adjtimex(struct time_namespace *ns, struct __kernel_
 	if (ret < 0)
 		return ret;
 
-	raw_spin_lock_irqsave(&ttk->lock, flags);
-	if (ttk->own) {
-		raw_spin_unlock_irqrestore(&ttk->lock, flags);
-		return -EAGAIN;
-	}
-	if (txc->modes & ADJ_SETOFFSET) {
-		ts = timens_tk_setoffset(txc);
-		ret = __timens_tk_set_real(ns, ttk, NULL, &ts);
-		if (ret) {
-			raw_spin_unlock_irqrestore(&ttk->lock, flags);
-			return ret;
+	scoped_guard(raw_spinlock_irqsave, &ttk->lock) {
+		if (ttk->own)
+			return -EAGAIN;
+		if (txc->modes & ADJ_SETOFFSET) {
+			ts = timens_tk_setoffset(txc);
+			ret = __timens_tk_set_real(ns, ttk, NULL, &ts);
+			if (ret)
+				return ret;
+		}
+		if (txc->modes & (ADJ_TAI | ADJ_NANO | ADJ_MICRO)) {
+			timens_tk_write_begin(ttk);
+			if ((txc->modes & ADJ_TAI) && txc->constant >= 0 &&
+			    txc->constant <= MAX_TAI_OFFSET)
+				ttk->tai_adjust = (s32)txc->constant - host.tai;
+			if (txc->modes & ADJ_NANO)
+				ttk->nano = true;
+			if (txc->modes & ADJ_MICRO)
+				ttk->nano = false;
+			timens_tk_write_end(ttk);
 		}
 	}
-	if (txc->modes & (ADJ_TAI | ADJ_NANO | ADJ_MICRO)) {
-		timens_tk_write_begin(ttk);
-		if ((txc->modes & ADJ_TAI) && txc->constant >= 0 &&
-		    txc->constant <= MAX_TAI_OFFSET)
-			ttk->tai_adjust = (s32)txc->constant - host.tai;
-		if (txc->modes & ADJ_NANO)
-			ttk->nano = true;
-		if (txc->modes & ADJ_MICRO)
-			ttk->nano = false;
-		timens_tk_write_end(ttk);
-	}
-	raw_spin_unlock_irqrestore(&ttk->lock, flags);
 
 	timens_tk_read(ttk, &snap);
 	host.modes = txc->modes;
