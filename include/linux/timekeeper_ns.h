@@ -46,6 +46,14 @@ void timens_tk_setup_vdso(struct time_namespace *ns, struct vdso_data *vdata);
 
 ktime_t timens_tk_to_host(struct time_namespace *ns, clockid_t clockid, ktime_t tim);
 
+/* For the timers of a namespace (kernel/time/hrtimer_ns.c) */
+struct timens_timer_queue *timens_tk_timers(struct time_namespace *ns);
+bool timens_tk_timer_queued(struct time_namespace *ns, clockid_t clockid);
+clockid_t timens_tk_timer_base(struct time_namespace *ns, clockid_t clockid);
+ktime_t timens_tk_clock_now(struct time_namespace *ns, clockid_t clockid);
+ktime_t timens_tk_timer_to_host(struct time_namespace *ns, clockid_t clockid,
+				ktime_t expires, clockid_t host_clock);
+
 #ifdef CONFIG_TIME_NS_TIMEKEEPER_KUNIT_TEST
 void timens_tk_test_suspend(struct time_namespace *ns, ktime_t delta);
 #endif

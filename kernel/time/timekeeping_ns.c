@@ -64,11 +64,15 @@
  *   ttk->lock unless the timekeeper is up to date. Reading the
  *   timekeeper's clocksource reads the host's timekeeper under its
  *   seqcount; the host's timekeeping locks are never taken while a
- *   namespace lock is held.
+ *   namespace lock is held. ttk->timers.lock, the lock of the
+ *   namespace's timer queue (hrtimer_ns.c), nests outside ttk->lock:
+ *   a set re-arms the namespace's timers after it dropped ttk->lock.
  */
 
 #include <linux/audit.h>
 #include <linux/clocksource.h>
+#include <linux/hrtimer.h>
+#include <linux/math64.h>
 #include <linux/slab.h>
 #include <linux/time_namespace.h>
 #include <linux/timekeeper_ns.h>
@@ -99,6 +103,7 @@
  * @tkd:	 its timekeeper, once @own
  * @ntp:	 the NTP state which steers @tkd
  * @host_slept:	 the time the host was suspended, as far as @tkd accounts it
+ * @timers:	 the timers armed on the namespace's clocks (hrtimer_ns.c)
  *
  * @real_offset, @set_floor, @set_base, @tai_adjust and @nano are only used
  * while !@own.
@@ -117,6 +122,7 @@ struct timens_tk {
 	struct tk_data		tkd;
 	struct ntp_data		ntp;
 	ktime_t			host_slept;
+	struct timens_timer_queue timers;
 };
 
 /*
@@ -433,6 +439,8 @@ static int timens_tk_alloc(struct time_namespace *ns, struct timens_tk *parent)
 
 	raw_spin_lock_init(&ttk->lock);
 	seqcount_raw_spinlock_init(&ttk->seq, &ttk->lock);
+	raw_spin_lock_init(&ttk->timers.lock);
+	timerqueue_init_head(&ttk->timers.head);
 	ttk->real_offset = snap.real_offset;
 	ttk->tai_adjust = snap.tai_adjust;
 	ttk->tz = snap.tz;
@@ -504,6 +512,8 @@ int timens_tk_make_local(struct time_namespace *ns)
  */
 void timens_tk_free(struct time_namespace *ns)
 {
+	/* Each armed timer holds a reference on its namespace */
+	WARN_ON_ONCE(ns->tk && timerqueue_getnext(&ns->tk->timers.head));
 	kfree(ns->tk);
 	ns->tk = NULL;
 }
@@ -816,16 +826,21 @@ static int __timens_tk_set_real(struct time_namespace *ns, struct timens_tk *ttk
 int timens_tk_settime64(struct time_namespace *ns, const struct timespec64 *tv)
 {
 	struct timens_tk *ttk = ns->tk;
+	int ret = -EAGAIN;
 
 	if (!timespec64_valid_settod(tv))
 		return -EINVAL;
 
 	scoped_guard(raw_spinlock_irqsave, &ttk->lock) {
 		if (!ttk->own)
-			return __timens_tk_set_real(ns, ttk, tv, NULL);
+			ret = __timens_tk_set_real(ns, ttk, tv, NULL);
 	}
 	/* Own is for good: the own timekeeper has its own lock. */
-	return tk_data_settimeofday(&ttk->tkd, tv);
+	if (ret == -EAGAIN)
+		ret = tk_data_settimeofday(&ttk->tkd, tv);
+	if (!ret)
+		timens_timers_clock_was_set(ns);
+	return ret;
 }
 
 /**
@@ -847,6 +862,9 @@ void timens_tk_set_timezone(struct time_namespace *ns, const struct timezone *tz
 /* The adjtimex() modes which steer the clock, and need a timekeeper of its own */
 #define TIMENS_ADJ_STEER	(ADJ_OFFSET | ADJ_FREQUENCY | ADJ_MAXERROR | ADJ_ESTERROR | \
 				 ADJ_STATUS | ADJ_TIMECONST | ADJ_TICK)
+
+/* The adjtimex() modes which change when the namespace's timers expire */
+#define TIMENS_ADJ_REARM	(ADJ_SETOFFSET | ADJ_FREQUENCY | ADJ_TICK)
 
 static bool timens_tk_steers(const struct __kernel_timex *txc)
 {
@@ -976,6 +994,7 @@ static int timens_tk_follow_adjtimex(struct time_namespace *ns, struct __kernel_
  */
 int timens_tk_adjtimex(struct time_namespace *ns, struct __kernel_timex *txc)
 {
+	unsigned int modes = txc->modes & ADJ_ADJTIME ? 0 : txc->modes;
 	struct timens_tk *ttk = ns->tk;
 	int ret;
 
@@ -995,9 +1014,14 @@ int timens_tk_adjtimex(struct time_namespace *ns, struct __kernel_timex *txc)
 	}
 	do {
 		if (timens_tk_own(ttk))
-			return timens_tk_own_adjtimex(ttk, txc);
-		ret = timens_tk_follow_adjtimex(ns, txc);
+			ret = timens_tk_own_adjtimex(ttk, txc);
+		else
+			ret = timens_tk_follow_adjtimex(ns, txc);
 	} while (ret == -EAGAIN);
+
+	/* A step, or a new rate: the namespace's timers expire at other host times. */
+	if (ret >= 0 && (modes & TIMENS_ADJ_REARM))
+		timens_timers_clock_was_set(ns);
 	return ret;
 }
 
@@ -1026,4 +1050,147 @@ ktime_t timens_tk_to_host(struct time_namespace *ns, clockid_t clockid, ktime_t 
 	if (tim < 0)
 		return offset > 0 ? 0 : KTIME_MAX;
 	return tim;
+}
+
+/**
+ * timens_tk_timers - The queue of the timers armed on a namespace's clocks
+ * @ns:		the namespace, with clocks of its own
+ *
+ * Return: the queue of kernel/time/hrtimer_ns.c.
+ */
+struct timens_timer_queue *timens_tk_timers(struct time_namespace *ns)
+{
+	return &ns->tk->timers;
+}
+
+/**
+ * timens_tk_timer_queued - Do absolute timers on a namespace clock follow the namespace?
+ * @ns:		the namespace
+ * @clockid:	the clock of the timer
+ *
+ * Return: true for CLOCK_REALTIME and CLOCK_TAI of a namespace with clocks
+ * of its own, and for its CLOCK_MONOTONIC and CLOCK_BOOTTIME once it runs
+ * a timekeeper of its own: clocks which can be set or steered; false for
+ * the clocks which are the host's, or the host's shifted by a fixed offset.
+ */
+bool timens_tk_timer_queued(struct time_namespace *ns, clockid_t clockid)
+{
+	struct timens_tk *ttk = ns->tk;
+
+	if (!ttk)
+		return false;
+	switch (clockid) {
+	case CLOCK_REALTIME:
+	case CLOCK_TAI:
+		return true;
+	case CLOCK_MONOTONIC:
+	case CLOCK_BOOTTIME:
+		return timens_tk_own(ttk);
+	default:
+		return false;
+	}
+}
+
+/**
+ * timens_tk_timer_base - The host clock a timer on a namespace clock runs on
+ * @ns:		the namespace, with clocks of its own
+ * @clockid:	the clock of the timer, for which timens_tk_timer_queued()
+ *
+ * Return: the host's clock of the same id if @ns follows the host, so
+ * that host steps move its timers as its clock; else CLOCK_MONOTONIC for
+ * CLOCK_MONOTONIC and CLOCK_BOOTTIME for the others, which host steps do
+ * not move.
+ */
+clockid_t timens_tk_timer_base(struct time_namespace *ns, clockid_t clockid)
+{
+	if (!timens_tk_own(ns->tk))
+		return clockid;
+	return clockid == CLOCK_MONOTONIC ? CLOCK_MONOTONIC : CLOCK_BOOTTIME;
+}
+
+/**
+ * timens_tk_clock_now - The time of a namespace clock, as its tasks read it
+ * @ns:		the namespace, with clocks of its own
+ * @clockid:	CLOCK_REALTIME, CLOCK_TAI, CLOCK_MONOTONIC or CLOCK_BOOTTIME
+ *
+ * Return: the current time of @clockid in @ns.
+ */
+ktime_t timens_tk_clock_now(struct time_namespace *ns, clockid_t clockid)
+{
+	struct timens_tk *ttk = ns->tk;
+	struct timespec64 ts;
+
+	switch (clockid) {
+	case CLOCK_MONOTONIC:
+	case CLOCK_BOOTTIME:
+		if (!timens_tk_get_own_ts64(ns, clockid, &ts)) {
+			ts = ktime_to_timespec64(clockid == CLOCK_MONOTONIC ? ktime_get() :
+									ktime_get_boottime());
+			ts = timespec64_add(ts, clockid == CLOCK_MONOTONIC ? ns->offsets.monotonic :
+									     ns->offsets.boottime);
+		}
+		break;
+	default:
+		timens_tk_read_clock(ttk, clockid, &ts);
+		break;
+	}
+	return timespec64_to_ktime(ts);
+}
+
+static ktime_t timens_tk_host_now(clockid_t clockid)
+{
+	switch (clockid) {
+	case CLOCK_REALTIME:
+		return ktime_get_real();
+	case CLOCK_TAI:
+		return ktime_get_clocktai();
+	case CLOCK_BOOTTIME:
+		return ktime_get_boottime();
+	default:
+		return ktime_get();
+	}
+}
+
+/**
+ * timens_tk_timer_to_host - The host expiry of a timer on a namespace clock
+ * @ns:		the namespace, with clocks of its own
+ * @clockid:	the clock of the timer in @ns
+ * @expires:	the absolute expiry on @clockid of @ns
+ * @host_clock:	the host clock the timer runs on
+ *
+ * A namespace which follows the host, on the host's clock of the same id,
+ * converts exactly, with its offset. Otherwise the time left until
+ * @expires is scaled by the rate of the namespace's timekeeper to the
+ * host's CLOCK_MONOTONIC_RAW, which the host clocks run at but for the
+ * host's NTP corrections, and rounded up. The result is exact while the
+ * namespace's rate holds and the host's clocks run at the rate of its
+ * oscillator; the expiry check of hrtimer_ns.c re-arms a timer which this
+ * made early, and a change of the namespace's rate re-arms every timer.
+ * A timer late by the host's NTP correction over its time left (at most
+ * 500 ppm) is the only error left.
+ *
+ * Return: the time on @host_clock at which @clockid of @ns is expected to
+ * reach @expires; KTIME_MAX stays KTIME_MAX.
+ */
+ktime_t timens_tk_timer_to_host(struct time_namespace *ns, clockid_t clockid,
+				ktime_t expires, clockid_t host_clock)
+{
+	struct timens_tk *ttk = ns->tk;
+	ktime_t now, host_now;
+	u64 left;
+
+	if (expires == KTIME_MAX)
+		return KTIME_MAX;
+	if (!timens_tk_own(ttk) && host_clock == clockid)
+		return timens_tk_to_host(ns, clockid, expires);
+
+	now = timens_tk_clock_now(ns, clockid);
+	host_now = timens_tk_host_now(host_clock);
+	if (expires <= now)
+		return host_now;
+	left = ktime_sub(expires, now);
+	if (timens_tk_own(ttk))
+		left = mul_u64_u32_div(left, TIMENS_CLOCK_MULT,
+				       READ_ONCE(ttk->tkd.timekeeper.tkr_mono.mult)) + 1;
+	return ktime_add_safe(host_now, left);
 }

@@ -1,0 +1,1654 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Absolute timers and timeouts armed in a time namespace with a clock of
+ * its own follow the namespace's clock: a set of that clock re-arms them,
+ * and none expires before that clock reaches its expiry, whatever the
+ * rate of the clock, a leap second in it or a step of the host's clock.
+ *
+ * The rule of every test here: a timer which fires, or a sleep which
+ * returns, before the clock it was armed on reads its expiry is a
+ * failure, however small the difference. Each wake-up is checked by a
+ * read of that clock right after it. CLOCK_MONOTONIC_RAW, which no step
+ * moves and no adjtimex() steers, measures the real time taken.
+ *
+ * The namespaces are user+time namespaces (tk_unshare(TK_NS_USER)), of two
+ * kinds: one which follows the host, its CLOCK_REALTIME the host's plus
+ * an offset, and one whose clock was steered (adjtimex(ADJ_FREQUENCY)
+ * first), which has a timekeeper and NTP state of its own.
+ *
+ * The tests which step the host's clock skip unless TKNS_HOST_STEP=1 is
+ * in the environment, and they step it back before they assert anything.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <linux/time_types.h>
+#include <mqueue.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/timerfd.h>
+#include <sys/timex.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../kselftest_harness.h"
+#include "timens_tk.h"
+
+#ifndef sigev_notify_thread_id
+#define sigev_notify_thread_id	_sigev_un._tid
+#endif
+#ifndef SIGEV_THREAD_ID
+#define SIGEV_THREAD_ID		4
+#endif
+#ifndef ADJ_SETOFFSET
+#define ADJ_SETOFFSET		0x0100
+#endif
+
+/* The futex syscall which takes a 64-bit struct __kernel_timespec */
+#ifdef SYS_futex_time64
+#define SYS_FUTEX64		SYS_futex_time64
+#else
+#define SYS_FUTEX64		SYS_futex
+#endif
+
+#define MSEC			(1000 * 1000LL)
+#define USEC			1000LL
+#define RAW			CLOCK_MONOTONIC_RAW
+/* The signal of the POSIX timers, blocked in every thread */
+#define TIMER_SIG		SIGRTMIN
+/* adjtimex() frequencies: ppm, scaled by 2^16 */
+#define PPM(x)			((long)(x) << 16)
+
+/* When a test steps a namespace's clock: 0.3 s after arming */
+#define STEP_AFTER_NS		(300 * MSEC)
+/* A wake-up that a step makes due comes within 2 s of it. */
+#define PROMPT_NS		(2 * NSEC_PER_SEC)
+/* Forward: armed 10 s ahead, the clock stepped 20 s forward */
+#define FWD_AHEAD_NS		(10 * NSEC_PER_SEC)
+#define FWD_STEP_NS		(20 * NSEC_PER_SEC)
+/* Backward: armed 1.5 s ahead, the clock stepped 2 s back */
+#define BACK_AHEAD_NS		(1500 * MSEC)
+#define BACK_STEP_NS		(-2 * NSEC_PER_SEC)
+/* ... and the wake-up comes within 6 s of arming (3.5 s expected). */
+#define BACK_BOUND_NS		(6 * NSEC_PER_SEC)
+/* CLOCK_MONOTONIC and CLOCK_BOOTTIME timers, which steps do not move */
+#define MONO_AHEAD_NS		(1500 * MSEC)
+/* How long the threads get to arm and fall asleep */
+#define SETTLE_NS		(2 * NSEC_PER_SEC)
+/* How long past the latest bound a test waits for a wake-up */
+#define GRACE_NS		(1 * NSEC_PER_SEC)
+/* Backstop for a child which hangs: it is killed by SIGALRM. */
+#define CHILD_ALARM_S		25
+
+/* A periodic POSIX timer of 1 s, whose clock is stepped 20.5 s forward */
+#define PERIODIC_STEP_NS	(20500 * MSEC)
+/* timer_gettime() and timerfd_gettime() after a step: right to 200 ms */
+#define GETTIME_TOL_NS		(200 * MSEC)
+
+/* 2017-01-01T00:00:00Z, which the last leap second came before */
+#define LEAP_MIDNIGHT		1483228800LL
+/* From 23:59:57 to midnight with the leap second: 4 s */
+#define LEAP_WAIT_NS		(4 * NSEC_PER_SEC)
+#define LEAP_SLACK_NS		(50 * MSEC)
+
+/* 2^31 s: 2038-01-19T03:14:08Z */
+#define Y2038			2147483648LL
+
+/* The host step of the tests which step the host's clock */
+#define HOST_STEP_NS		(30 * NSEC_PER_SEC)
+#define HOST_CANCEL_STEP_NS	(5 * NSEC_PER_SEC)
+/* How far ahead the own and following namespaces arm their timers */
+#define HOST_OWN_AHEAD_NS	(3 * NSEC_PER_SEC)
+#define HOST_FOL_AHEAD_NS	(10 * NSEC_PER_SEC)
+/* The follower must wake by the host step, long before its 10 s. */
+#define HOST_FOL_BOUND_NS	(5 * NSEC_PER_SEC)
+
+static const char *clock_name(clockid_t clk)
+{
+	switch (clk) {
+	case CLOCK_REALTIME:
+		return "REALTIME";
+	case CLOCK_TAI:
+		return "TAI";
+	case CLOCK_MONOTONIC:
+		return "MONOTONIC";
+	case CLOCK_BOOTTIME:
+		return "BOOTTIME";
+	}
+	return "?";
+}
+
+/* Whether a step of CLOCK_REALTIME moves @clk */
+static bool stepped_clock(clockid_t clk)
+{
+	return clk == CLOCK_REALTIME || clk == CLOCK_TAI;
+}
+
+static struct timespec ns_ts(long long ns)
+{
+	struct timespec ts = {
+		.tv_sec = ns / NSEC_PER_SEC,
+		.tv_nsec = ns % NSEC_PER_SEC,
+	};
+
+	return ts;
+}
+
+/* Sleep until CLOCK_MONOTONIC_RAW reads @raw. */
+static void sleep_until_raw(long long raw)
+{
+	long long left = raw - clock_ns(RAW);
+	struct timespec ts;
+
+	while (left > 0) {
+		ts = ns_ts(left);
+		nanosleep(&ts, NULL);
+		left = raw - clock_ns(RAW);
+	}
+}
+
+/* adjtimex() reading only: returns the clock state, fills @tx. */
+static int ntp_read(struct timex *tx)
+{
+	memset(tx, 0, sizeof(*tx));
+	return adjtimex(tx);
+}
+
+/* The default of adjtimex()'s tick: a USER_HZ tick, in us */
+static long user_tick(void)
+{
+	return 1000000 / sysconf(_SC_CLK_TCK);
+}
+
+/*
+ * Steer the namespace's clock, which gives it a clock of its own: to the
+ * frequency 0 and the default tick, so that it runs at the rate of
+ * CLOCK_MONOTONIC_RAW.
+ */
+static void make_own_clock(struct __test_metadata *_metadata)
+{
+	struct timex tx = {
+		.modes = ADJ_FREQUENCY | ADJ_TICK,
+		.freq = 0,
+		.tick = user_tick(),
+	};
+
+	ASSERT_LE(0, adjtimex(&tx)) TH_LOG("ADJ_FREQUENCY: %s", strerror(errno));
+}
+
+static int block_timer_sig(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, TIMER_SIG);
+	return pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+/* Wait up to @guard ns for TIMER_SIG, blocked: the signal, or -1. */
+static int wait_timer_sig(siginfo_t *info, long long guard)
+{
+	struct timespec ts = ns_ts(guard);
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, TIMER_SIG);
+	do {
+		sig = sigtimedwait(&set, info, &ts);
+	} while (sig < 0 && errno == EINTR);
+	return sig;
+}
+
+/* read() of a non-blocking timerfd: the expirations read, or -errno */
+static long long tfd_read(int fd)
+{
+	unsigned long long ticks;
+	ssize_t n = read(fd, &ticks, sizeof(ticks));
+
+	if (n == sizeof(ticks))
+		return ticks;
+	return n < 0 ? -errno : -EIO;
+}
+
+/* poll() @fd for input up to @ms: 1 if readable, 0 if not, -1 on error */
+static int poll_in(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int ret;
+
+	do {
+		ret = poll(&p, 1, ms);
+	} while (ret < 0 && errno == EINTR);
+	if (ret > 0 && !(p.revents & POLLIN))
+		return -1;
+	return ret;
+}
+
+/*
+ * A thread waiting in one of the ways an absolute timeout or timer is
+ * given, until an expiry on a clock, which it reads right after it wakes.
+ */
+enum wait_kind {
+	W_TIMERFD,	/* read() of a TFD_TIMER_ABSTIME timerfd */
+	W_TIMER,	/* a TIMER_ABSTIME POSIX timer, signalling its thread */
+	W_NANOSLEEP,	/* clock_nanosleep(TIMER_ABSTIME) */
+	W_FUTEX,	/* FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME */
+	W_MQ,		/* mq_timedreceive() on an empty queue */
+};
+
+static const char * const kind_name[] = {
+	[W_TIMERFD] = "timerfd",
+	[W_TIMER] = "POSIX timer",
+	[W_NANOSLEEP] = "clock_nanosleep",
+	[W_FUTEX] = "futex",
+	[W_MQ] = "mq_timedreceive",
+};
+
+struct wait_spec {
+	enum wait_kind kind;
+	clockid_t clk;
+};
+
+struct waiter {
+	/* Set by the test */
+	enum wait_kind kind;
+	clockid_t clk;
+	long long expiry;	/* absolute, on @clk */
+	long long by_raw;	/* CLOCK_MONOTONIC_RAW by which it must wake */
+	/* Set by the thread */
+	pthread_t thr;
+	pid_t tid;
+	int armed;		/* __atomic: armed, about to sleep */
+	int done;		/* __atomic: woke, or failed */
+	const char *failed;	/* the call which failed, if one did */
+	int err;		/* its errno, or 0 */
+	long long armed_raw;
+	long long woke;		/* @clk, read right after the wake-up */
+	long long woke_raw;
+};
+
+/* Every way, on CLOCK_REALTIME */
+static const struct wait_spec realtime_spec[] = {
+	{ W_TIMERFD, CLOCK_REALTIME },
+	{ W_TIMER, CLOCK_REALTIME },
+	{ W_NANOSLEEP, CLOCK_REALTIME },
+	{ W_FUTEX, CLOCK_REALTIME },
+	{ W_MQ, CLOCK_REALTIME },
+};
+
+/* ... and on the other clocks that the namespace's clock keeps */
+static const struct wait_spec step_spec[] = {
+	{ W_TIMERFD, CLOCK_REALTIME },
+	{ W_TIMER, CLOCK_REALTIME },
+	{ W_NANOSLEEP, CLOCK_REALTIME },
+	{ W_FUTEX, CLOCK_REALTIME },
+	{ W_MQ, CLOCK_REALTIME },
+	{ W_NANOSLEEP, CLOCK_TAI },
+	{ W_TIMER, CLOCK_TAI },
+	{ W_TIMERFD, CLOCK_MONOTONIC },
+	{ W_NANOSLEEP, CLOCK_MONOTONIC },
+	{ W_TIMERFD, CLOCK_BOOTTIME },
+	{ W_NANOSLEEP, CLOCK_BOOTTIME },
+};
+
+#define MAX_WAITERS	ARRAY_SIZE(step_spec)
+
+static int waiter_fail(struct waiter *w, const char *call, int err)
+{
+	w->failed = call;
+	w->err = err;
+	return -1;
+}
+
+static void waiter_armed(struct waiter *w)
+{
+	w->armed_raw = clock_ns(RAW);
+	__atomic_store_n(&w->armed, 1, __ATOMIC_RELEASE);
+}
+
+static void waiter_woke(struct waiter *w)
+{
+	w->woke = clock_ns(w->clk);
+	w->woke_raw = clock_ns(RAW);
+}
+
+static int wait_timerfd(struct waiter *w)
+{
+	struct itimerspec its = { .it_value = ns_ts(w->expiry) };
+	unsigned long long ticks;
+	int fd, ret = 0;
+	ssize_t n;
+
+	fd = timerfd_create(w->clk, TFD_CLOEXEC);
+	if (fd < 0)
+		return waiter_fail(w, "timerfd_create", errno);
+	if (timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL)) {
+		ret = waiter_fail(w, "timerfd_settime", errno);
+	} else {
+		waiter_armed(w);
+		do {
+			n = read(fd, &ticks, sizeof(ticks));
+		} while (n < 0 && errno == EINTR);
+		waiter_woke(w);
+		if (n != sizeof(ticks))
+			ret = waiter_fail(w, "read", n < 0 ? errno : 0);
+	}
+	close(fd);
+	return ret;
+}
+
+static int wait_timer(struct waiter *w)
+{
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_THREAD_ID,
+		.sigev_signo = TIMER_SIG,
+	};
+	struct itimerspec its = { .it_value = ns_ts(w->expiry) };
+	siginfo_t info;
+	sigset_t set;
+	int sig, ret = 0;
+	timer_t t;
+
+	sigemptyset(&set);
+	sigaddset(&set, TIMER_SIG);
+	sev.sigev_notify_thread_id = w->tid;
+	if (timer_create(w->clk, &sev, &t))
+		return waiter_fail(w, "timer_create", errno);
+	if (timer_settime(t, TIMER_ABSTIME, &its, NULL)) {
+		ret = waiter_fail(w, "timer_settime", errno);
+	} else {
+		waiter_armed(w);
+		do {
+			sig = sigwaitinfo(&set, &info);
+		} while (sig < 0 && errno == EINTR);
+		waiter_woke(w);
+		if (sig != TIMER_SIG)
+			ret = waiter_fail(w, "sigwaitinfo", sig < 0 ? errno : 0);
+	}
+	timer_delete(t);
+	return ret;
+}
+
+static int wait_nanosleep(struct waiter *w)
+{
+	struct timespec ts = ns_ts(w->expiry);
+	int ret;
+
+	waiter_armed(w);
+	do {
+		ret = clock_nanosleep(w->clk, TIMER_ABSTIME, &ts, NULL);
+	} while (ret == EINTR);
+	waiter_woke(w);
+	if (ret)
+		return waiter_fail(w, "clock_nanosleep", ret);
+	return 0;
+}
+
+static int wait_futex(struct waiter *w)
+{
+	struct __kernel_timespec ts = {
+		.tv_sec = w->expiry / NSEC_PER_SEC,
+		.tv_nsec = w->expiry % NSEC_PER_SEC,
+	};
+	unsigned int word = 0;
+	long ret;
+
+	waiter_armed(w);
+	do {
+		ret = syscall(SYS_FUTEX64, &word,
+			      FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME | FUTEX_PRIVATE_FLAG,
+			      0, &ts, NULL, FUTEX_BITSET_MATCH_ANY);
+	} while (ret < 0 && errno == EINTR);
+	waiter_woke(w);
+	if (!ret)
+		return waiter_fail(w, "FUTEX_WAIT_BITSET woke, did not time out", 0);
+	if (errno != ETIMEDOUT)
+		return waiter_fail(w, "FUTEX_WAIT_BITSET", errno);
+	return 0;
+}
+
+static int wait_mq(struct waiter *w)
+{
+	struct mq_attr attr = { .mq_maxmsg = 1, .mq_msgsize = 8 };
+	struct timespec ts = ns_ts(w->expiry);
+	char name[64], buf[8];
+	int ret = 0;
+	ssize_t n;
+	mqd_t q;
+
+	snprintf(name, sizeof(name), "/tkns-timers-%d", w->tid);
+	mq_unlink(name);
+	q = mq_open(name, O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
+	if (q == (mqd_t)-1)
+		return waiter_fail(w, "mq_open", errno);
+	mq_unlink(name);
+	waiter_armed(w);
+	do {
+		n = mq_timedreceive(q, buf, sizeof(buf), NULL, &ts);
+	} while (n < 0 && errno == EINTR);
+	waiter_woke(w);
+	if (n >= 0)
+		ret = waiter_fail(w, "mq_timedreceive received, did not time out", 0);
+	else if (errno != ETIMEDOUT)
+		ret = waiter_fail(w, "mq_timedreceive", errno);
+	mq_close(q);
+	return ret;
+}
+
+static void *waiter_thread(void *arg)
+{
+	struct waiter *w = arg;
+
+	w->tid = gettid();
+	switch (w->kind) {
+	case W_TIMERFD:
+		wait_timerfd(w);
+		break;
+	case W_TIMER:
+		wait_timer(w);
+		break;
+	case W_NANOSLEEP:
+		wait_nanosleep(w);
+		break;
+	case W_FUTEX:
+		wait_futex(w);
+		break;
+	case W_MQ:
+		wait_mq(w);
+		break;
+	}
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * Waiters as @spec says, due @ahead ns from now on CLOCK_REALTIME and
+ * CLOCK_TAI, @mono_ahead ns on CLOCK_MONOTONIC and CLOCK_BOOTTIME.
+ */
+static void init_waiters(struct waiter *w, const struct wait_spec *spec, int n,
+			 long long ahead, long long mono_ahead)
+{
+	int i;
+
+	memset(w, 0, n * sizeof(*w));
+	for (i = 0; i < n; i++) {
+		w[i].kind = spec[i].kind;
+		w[i].clk = spec[i].clk;
+		w[i].expiry = clock_ns(w[i].clk) +
+			      (stepped_clock(w[i].clk) ? ahead : mono_ahead);
+	}
+}
+
+/* Whether the thread @tid sleeps; true when that cannot be told */
+static bool thread_sleeps(pid_t tid)
+{
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return true;
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
+		return true;
+	return p[2] == 'S' || p[2] == 'D';
+}
+
+/* Whether the waiter is armed and asleep in its wait, or done */
+static bool waiter_settled(struct waiter *w)
+{
+	if (__atomic_load_n(&w->done, __ATOMIC_ACQUIRE))
+		return true;
+	return __atomic_load_n(&w->armed, __ATOMIC_ACQUIRE) && thread_sleeps(w->tid);
+}
+
+/*
+ * Start a thread per waiter, and return once each is armed and asleep
+ * (SETTLE_NS at most), so that a step made then finds each in its wait.
+ */
+static void start_waiters(struct __test_metadata *_metadata, struct waiter *w, int n)
+{
+	long long limit;
+	int i;
+
+	/* The POSIX timers' signal, blocked in every thread */
+	ASSERT_EQ(0, block_timer_sig());
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(0, pthread_create(&w[i].thr, NULL, waiter_thread, &w[i]));
+	limit = clock_ns(RAW) + SETTLE_NS;
+	for (i = 0; i < n; i++) {
+		while (!waiter_settled(&w[i]) && clock_ns(RAW) < limit)
+			usleep(1000);
+	}
+}
+
+static bool waiters_done(struct waiter *w, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!__atomic_load_n(&w[i].done, __ATOMIC_ACQUIRE))
+			return false;
+	}
+	return true;
+}
+
+/* Wait until each waiter woke, or GRACE_NS past the latest by_raw. */
+static void wait_waiters(struct waiter *w, int n)
+{
+	struct timespec pause = { .tv_nsec = 5 * MSEC };
+	long long until = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (w[i].by_raw > until)
+			until = w[i].by_raw;
+	}
+	until += GRACE_NS;
+	while (!waiters_done(w, n) && clock_ns(RAW) < until)
+		nanosleep(&pause, NULL);
+}
+
+/*
+ * Each waiter woke, its wait did not fail, its clock read its expiry or
+ * later at the wake-up, and CLOCK_MONOTONIC_RAW did not pass its by_raw.
+ * A waiter still asleep is left so: the process exits under it.
+ */
+static void check_waiters(struct __test_metadata *_metadata, struct waiter *w, int n)
+{
+	struct waiter *x;
+	char name[48];
+	int i, woke;
+
+	for (i = 0; i < n; i++) {
+		x = &w[i];
+		snprintf(name, sizeof(name), "%s %s", kind_name[x->kind], clock_name(x->clk));
+		woke = __atomic_load_n(&x->done, __ATOMIC_ACQUIRE);
+		EXPECT_TRUE(woke)
+			TH_LOG("%s: asleep %lld ms after it was due to wake", name,
+			       (clock_ns(RAW) - x->by_raw) / MSEC);
+		if (!woke)
+			continue;
+		pthread_join(x->thr, NULL);
+		EXPECT_TRUE(!x->failed)
+			TH_LOG("%s: %s: %s", name, x->failed,
+			       x->err ? strerror(x->err) : "unexpected result");
+		if (x->failed)
+			continue;
+		TH_LOG("%-26s woke %+9lld us from its expiry, %5lld ms after arming", name,
+		       (x->woke - x->expiry) / USEC, (x->woke_raw - x->armed_raw) / MSEC);
+		EXPECT_LE(x->expiry, x->woke)
+			TH_LOG("%s: woke %lld ns before its expiry", name, x->expiry - x->woke);
+		EXPECT_LE(x->woke_raw, x->by_raw)
+			TH_LOG("%s: woke %lld ms late", name, (x->woke_raw - x->by_raw) / MSEC);
+	}
+}
+
+static void run_waiters(struct __test_metadata *_metadata, struct waiter *w, int n)
+{
+	start_waiters(_metadata, w, n);
+	wait_waiters(w, n);
+	check_waiters(_metadata, w, n);
+}
+
+/*
+ * Forward step: waits due 10 s ahead on CLOCK_REALTIME and CLOCK_TAI; the
+ * namespace's clock is stepped 20 s forward 0.3 s later. They wake within
+ * 2 s of the step, not before it. Those on CLOCK_MONOTONIC and
+ * CLOCK_BOOTTIME, due 1.5 s ahead, which the step does not move, wake at
+ * their expiry, not at the step.
+ */
+static void step_forward(struct __test_metadata *_metadata)
+{
+	int n = ARRAY_SIZE(step_spec), i;
+	struct waiter w[MAX_WAITERS];
+	long long t0, off, step_raw;
+
+	t0 = clock_ns(RAW);
+	init_waiters(w, step_spec, n, FWD_AHEAD_NS, MONO_AHEAD_NS);
+	start_waiters(_metadata, w, n);
+	sleep_until_raw(t0 + STEP_AFTER_NS);
+	off = realtime_offset_ns();
+	ASSERT_EQ(0, step_realtime(FWD_STEP_NS)) TH_LOG("clock_settime: %s", strerror(errno));
+	step_raw = clock_ns(RAW);
+	off = realtime_offset_ns() - off - FWD_STEP_NS;
+	TH_LOG("stepped %lld ms after arming", (step_raw - t0) / MSEC);
+	for (i = 0; i < n; i++) {
+		if (stepped_clock(w[i].clk))
+			w[i].by_raw = step_raw + PROMPT_NS;
+		else
+			w[i].by_raw = t0 + MONO_AHEAD_NS + PROMPT_NS;
+	}
+	wait_waiters(w, n);
+	check_waiters(_metadata, w, n);
+	ASSERT_GT(TKNS_STEP_TOLERANCE_NS, llabs(off))
+		TH_LOG("REALTIME - MONOTONIC moved %+lld ms from the step", off / MSEC);
+}
+
+/*
+ * Backward step: waits due 1.5 s ahead; the namespace's clock is stepped
+ * 2 s back 0.3 s later. None wakes before its clock reads its expiry
+ * (3.5 s after arming for CLOCK_REALTIME and CLOCK_TAI), and each wakes
+ * within 6 s.
+ */
+static void step_backward(struct __test_metadata *_metadata)
+{
+	int n = ARRAY_SIZE(step_spec), i;
+	struct waiter w[MAX_WAITERS];
+	long long t0, off;
+
+	t0 = clock_ns(RAW);
+	init_waiters(w, step_spec, n, BACK_AHEAD_NS, MONO_AHEAD_NS);
+	for (i = 0; i < n; i++) {
+		if (stepped_clock(w[i].clk))
+			w[i].by_raw = t0 + BACK_BOUND_NS;
+		else
+			w[i].by_raw = t0 + MONO_AHEAD_NS + PROMPT_NS;
+	}
+	start_waiters(_metadata, w, n);
+	sleep_until_raw(t0 + STEP_AFTER_NS);
+	off = realtime_offset_ns();
+	ASSERT_EQ(0, step_realtime(BACK_STEP_NS)) TH_LOG("clock_settime: %s", strerror(errno));
+	off = realtime_offset_ns() - off - BACK_STEP_NS;
+	TH_LOG("stepped %lld ms after arming", (clock_ns(RAW) - t0) / MSEC);
+	wait_waiters(w, n);
+	check_waiters(_metadata, w, n);
+	ASSERT_GT(TKNS_STEP_TOLERANCE_NS, llabs(off))
+		TH_LOG("REALTIME - MONOTONIC moved %+lld ms from the step", off / MSEC);
+}
+
+/*
+ * A periodic POSIX timer, 1 s interval, first expiry E1 = now + 1 s,
+ * absolute. After its first signal, the clock is stepped 20.5 s forward.
+ *
+ * The expected overrun: the kernel re-arms such a timer when its signal is
+ * dequeued, forwarding it past the clock's time then. After the first
+ * signal (dequeued at E1 + d, d < 1 s) it is due at E2 = E1 + 1 s. The
+ * second signal is dequeued at a time t of the namespace's clock, after
+ * the step: the expiries E2 + 1 s, ..., E2 + k s <= t were missed, and
+ * timer_getoverrun() is k = floor((t - E2) / 1 s). The step came after
+ * E1 + d, so t >= E1 + d + 20.5 s = E2 + 19.5 s + d: k = 19 when the
+ * second signal comes less than 0.5 s (of d and delivery) after the first
+ * expiry, as it does, 20 otherwise; never less than 19. The test brackets
+ * t between reads of the clock right after the step and right after the
+ * signal, and so the expected k exactly.
+ */
+static void periodic_overrun(struct __test_metadata *_metadata)
+{
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_SIGNAL,
+		.sigev_signo = TIMER_SIG,
+	};
+	struct itimerspec its = { .it_interval = { .tv_sec = 1 } };
+	long long e1, e2, now, t_step, t_after, raw_step, raw_after, lo, hi;
+	siginfo_t info;
+	int overrun;
+	timer_t t;
+
+	ASSERT_EQ(0, block_timer_sig());
+	ASSERT_EQ(0, timer_create(CLOCK_REALTIME, &sev, &t));
+	e1 = clock_ns(CLOCK_REALTIME) + NSEC_PER_SEC;
+	e2 = e1 + NSEC_PER_SEC;
+	its.it_value = ns_ts(e1);
+	ASSERT_EQ(0, timer_settime(t, TIMER_ABSTIME, &its, NULL));
+	ASSERT_EQ(TIMER_SIG, wait_timer_sig(&info, 5 * NSEC_PER_SEC))
+		TH_LOG("no first expiry: %s", strerror(errno));
+	now = clock_ns(CLOCK_REALTIME);
+	ASSERT_LE(e1, now) TH_LOG("first expiry %lld ns early", e1 - now);
+
+	ASSERT_EQ(0, step_realtime(PERIODIC_STEP_NS)) TH_LOG("clock_settime: %s", strerror(errno));
+	t_step = clock_ns(CLOCK_REALTIME);
+	raw_step = clock_ns(RAW);
+	ASSERT_EQ(TIMER_SIG, wait_timer_sig(&info, 5 * NSEC_PER_SEC))
+		TH_LOG("no expiry after the step: %s", strerror(errno));
+	t_after = clock_ns(CLOCK_REALTIME);
+	raw_after = clock_ns(RAW);
+	overrun = timer_getoverrun(t);
+	lo = (t_step - e2) / NSEC_PER_SEC;
+	hi = (t_after - e2) / NSEC_PER_SEC;
+	TH_LOG("overrun %d (si_overrun %d), expected %lld..%lld; signal %lld ms after the step",
+	       overrun, info.si_overrun, lo, hi, (raw_after - raw_step) / MSEC);
+	timer_delete(t);
+	EXPECT_GT(PROMPT_NS, raw_after - raw_step);
+	ASSERT_LE(19, overrun);
+	ASSERT_LE(lo, overrun);
+	ASSERT_GE(hi, overrun);
+}
+
+/*
+ * @its, read at about @expiry - now, tells that time left, and about
+ * @nominal, to GETTIME_TOL_NS each.
+ */
+static void check_left(struct __test_metadata *_metadata, const char *what,
+		       const struct itimerspec *its, long long expiry, long long nominal)
+{
+	long long want = expiry - clock_ns(CLOCK_REALTIME);
+	long long left = ts_ns(&its->it_value);
+
+	TH_LOG("%s: %lld ms left, want %lld ms", what, left / MSEC, want / MSEC);
+	EXPECT_GT(GETTIME_TOL_NS, llabs(left - want))
+		TH_LOG("%s: %lld ms left, not %lld", what, left / MSEC, want / MSEC);
+	EXPECT_GT(GETTIME_TOL_NS, llabs(left - nominal))
+		TH_LOG("%s: %lld ms left, not %lld", what, left / MSEC, nominal / MSEC);
+}
+
+/*
+ * timer_gettime() and timerfd_gettime() of absolute CLOCK_REALTIME timers
+ * due 10 s ahead tell the time left on the namespace's clock: 5 s after a
+ * step of 5 s forward, 15 s after a step of 10 s back.
+ */
+static void gettime_after_steps(struct __test_metadata *_metadata)
+{
+	static const long long steps[] = { 5 * NSEC_PER_SEC, -10 * NSEC_PER_SEC };
+	struct sigevent sig = {
+		.sigev_notify = SIGEV_SIGNAL,
+		.sigev_signo = TIMER_SIG,
+	};
+	struct sigevent none = { .sigev_notify = SIGEV_NONE };
+	long long e, nominal = 10 * NSEC_PER_SEC;
+	struct itimerspec its = {}, cur;
+	timer_t t_sig, t_none;
+	unsigned int i;
+	int fd;
+
+	ASSERT_EQ(0, block_timer_sig());
+	ASSERT_EQ(0, timer_create(CLOCK_REALTIME, &sig, &t_sig));
+	ASSERT_EQ(0, timer_create(CLOCK_REALTIME, &none, &t_none));
+	fd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC);
+	ASSERT_LE(0, fd);
+	e = clock_ns(CLOCK_REALTIME) + 10 * NSEC_PER_SEC;
+	its.it_value = ns_ts(e);
+	ASSERT_EQ(0, timer_settime(t_sig, TIMER_ABSTIME, &its, NULL));
+	ASSERT_EQ(0, timer_settime(t_none, TIMER_ABSTIME, &its, NULL));
+	ASSERT_EQ(0, timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL));
+	for (i = 0; i < ARRAY_SIZE(steps); i++) {
+		ASSERT_EQ(0, step_realtime(steps[i])) TH_LOG("clock_settime: %s", strerror(errno));
+		nominal -= steps[i];
+		ASSERT_EQ(0, timer_gettime(t_sig, &cur));
+		check_left(_metadata, "SIGEV_SIGNAL timer", &cur, e, nominal);
+		ASSERT_EQ(0, timer_gettime(t_none, &cur));
+		check_left(_metadata, "SIGEV_NONE timer", &cur, e, nominal);
+		ASSERT_EQ(0, timerfd_gettime(fd, &cur));
+		check_left(_metadata, "timerfd", &cur, e, nominal);
+	}
+	close(fd);
+	timer_delete(t_sig);
+	timer_delete(t_none);
+}
+
+/* A non-blocking CANCEL_ON_SET timerfd, due 60 s ahead on CLOCK_REALTIME */
+static int cancel_timerfd(void)
+{
+	struct itimerspec its = {};
+	int fd;
+
+	fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	its.it_value = ns_ts(clock_ns(CLOCK_REALTIME) + 60 * NSEC_PER_SEC);
+	if (timerfd_settime(fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &its, NULL)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Steps the caller's CLOCK_REALTIME by @delta ns, @delay ns after its start. */
+struct stepper {
+	long long delay;
+	long long delta;
+	int ret;
+	int err;
+	long long raw;		/* CLOCK_MONOTONIC_RAW after the step */
+};
+
+static void *stepper_thread(void *arg)
+{
+	struct stepper *s = arg;
+
+	sleep_until_raw(clock_ns(RAW) + s->delay);
+	s->ret = step_realtime(s->delta);
+	s->err = errno;
+	s->raw = clock_ns(RAW);
+	return NULL;
+}
+
+/*
+ * A set of the namespace's clock cancels its CANCEL_ON_SET timerfds, by
+ * each of the calls which set it: a poll() waiting on one wakes, and
+ * read() fails with ECANCELED.
+ */
+static void set_cancels(struct __test_metadata *_metadata)
+{
+	struct stepper s = { .delay = STEP_AFTER_NS, .delta = NSEC_PER_SEC };
+	struct timex tx = { .modes = ADJ_SETOFFSET };
+	long long raw;
+	struct timeval tv;
+	pthread_t thr;
+	int fd, ret;
+
+	fd = cancel_timerfd();
+	ASSERT_LE(0, fd) TH_LOG("timerfd: %s", strerror(errno));
+	ASSERT_EQ(-EAGAIN, tfd_read(fd)) TH_LOG("canceled before any set");
+	ASSERT_EQ(0, pthread_create(&thr, NULL, stepper_thread, &s));
+	ret = poll_in(fd, 3000);
+	raw = clock_ns(RAW);
+	ASSERT_EQ(0, pthread_join(thr, NULL));
+	ASSERT_EQ(0, s.ret) TH_LOG("clock_settime: %s", strerror(s.err));
+	ASSERT_EQ(1, ret) TH_LOG("poll(): no event in 3 s, with a set after 0.3 s");
+	EXPECT_GT(PROMPT_NS, raw - s.raw) TH_LOG("poll() woke %lld ms after the set",
+						 (raw - s.raw) / MSEC);
+	ASSERT_EQ(-ECANCELED, tfd_read(fd)) TH_LOG("after clock_settime()");
+	close(fd);
+
+	fd = cancel_timerfd();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, gettimeofday(&tv, NULL));
+	tv.tv_sec++;
+	ASSERT_EQ(0, settimeofday(&tv, NULL)) TH_LOG("settimeofday: %s", strerror(errno));
+	ASSERT_EQ(-ECANCELED, tfd_read(fd)) TH_LOG("after settimeofday()");
+	close(fd);
+
+	fd = cancel_timerfd();
+	ASSERT_LE(0, fd);
+	tx.time.tv_sec = 1;
+	ASSERT_LE(0, adjtimex(&tx)) TH_LOG("ADJ_SETOFFSET: %s", strerror(errno));
+	ASSERT_EQ(-ECANCELED, tfd_read(fd)) TH_LOG("after adjtimex(ADJ_SETOFFSET)");
+	close(fd);
+}
+
+/*
+ * A child in a new user+time namespace, and the pipes between it and the
+ * test: the child writes to @ready, the test to @go.
+ */
+struct peer {
+	bool own;	/* a clock of its own, else one following the host */
+	void (*fn)(struct __test_metadata *_metadata, struct peer *p);
+	pid_t pid;
+	int ready[2];
+	int go[2];
+};
+
+/*
+ * Fork a child per peer into a new user+time namespace, given a clock of
+ * its own if the peer says so, to run its fn. Each child holds its own
+ * ends of its own pipes only, so that it sees the end of the test's.
+ */
+static void peers_fork(struct __test_metadata *_metadata, struct peer *p, int n)
+{
+	int i, j;
+
+	/* A child which died makes a write fail, not kill the test. */
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(0, pipe(p[i].ready));
+		ASSERT_EQ(0, pipe(p[i].go));
+	}
+	for (i = 0; i < n; i++) {
+		p[i].pid = tk_ns_fork(_metadata, TK_NS_USER);
+		if (p[i].pid)
+			continue;
+		for (j = 0; j < n; j++) {
+			close(p[j].ready[0]);
+			close(p[j].go[1]);
+			if (j == i)
+				continue;
+			close(p[j].ready[1]);
+			close(p[j].go[0]);
+		}
+		alarm(CHILD_ALARM_S);
+		if (p[i].own)
+			make_own_clock(_metadata);
+		p[i].fn(_metadata, &p[i]);
+		_exit(_metadata->exit_code);
+	}
+	for (i = 0; i < n; i++) {
+		close(p[i].ready[1]);
+		close(p[i].go[0]);
+	}
+}
+
+/* Read a byte from @fd: whether one came */
+static bool get_byte(int fd)
+{
+	char c;
+
+	return read(fd, &c, 1) == 1;
+}
+
+static bool put_byte(int fd)
+{
+	return write(fd, "x", 1) == 1;
+}
+
+/* Reap the children, with no assertion: their wait statuses in @status */
+static void peers_reap(struct peer *p, int n, int *status)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (waitpid(p[i].pid, &status[i], 0) != p[i].pid)
+			status[i] = -1;
+	}
+}
+
+static const char *peer_name(const struct peer *p)
+{
+	return p->own ? "own clock" : "following";
+}
+
+/*
+ * Run @fn in a child in a new user+time namespace, given a clock of its
+ * own if @own; assert that it passed, and that the host's CLOCK_REALTIME
+ * did not move.
+ */
+static void run_ns(struct __test_metadata *_metadata, bool own,
+		   void (*fn)(struct __test_metadata *_metadata))
+{
+	long long host_off = realtime_offset_ns();
+	pid_t pid;
+
+	pid = tk_ns_fork(_metadata, TK_NS_USER);
+	if (!pid) {
+		alarm(CHILD_ALARM_S);
+		if (own)
+			make_own_clock(_metadata);
+		fn(_metadata);
+		_exit(_metadata->exit_code);
+	}
+	tk_wait_ok(_metadata, pid);
+	EXPECT_TRUE(realtime_unchanged_since(host_off)) TH_LOG("host CLOCK_REALTIME moved");
+}
+
+static const char *skip_reason;
+
+/* Whether the tests cannot run here; skip_reason says why. */
+static bool cannot_run(void)
+{
+	skip_reason = NULL;
+	if (geteuid())
+		skip_reason = "needs root";
+	else if (access("/proc/self/ns/time", F_OK))
+		skip_reason = "no time namespaces";
+	return skip_reason;
+}
+
+/*
+ * Whether the tests which step the host's clock cannot run: they need
+ * TKNS_HOST_STEP=1, and real root in the initial user namespace.
+ */
+static bool cannot_step_host(void)
+{
+	unsigned int inside, outside, count;
+	const char *env = getenv("TKNS_HOST_STEP");
+	char map[128];
+
+	if (cannot_run())
+		return true;
+	if (!env || strcmp(env, "1")) {
+		skip_reason = "steps the host's clock: run with TKNS_HOST_STEP=1";
+		return true;
+	}
+	if (read_file("/proc/self/uid_map", map, sizeof(map)) < 0 ||
+	    sscanf(map, "%u %u %u", &inside, &outside, &count) != 3 ||
+	    inside || outside || count != 4294967295U) {
+		skip_reason = "needs real root in the initial user namespace";
+		return true;
+	}
+	return false;
+}
+
+/* The tests in a namespace which follows the host and in one with a clock of its own */
+FIXTURE(timers) {};
+
+FIXTURE_VARIANT(timers) {
+	bool own;
+};
+
+FIXTURE_VARIANT_ADD(timers, following) {
+	.own = false,
+};
+
+FIXTURE_VARIANT_ADD(timers, own) {
+	.own = true,
+};
+
+FIXTURE_SETUP(timers)
+{
+	if (cannot_run())
+		SKIP(return, "%s", skip_reason);
+}
+
+FIXTURE_TEARDOWN(timers) {}
+
+/* step_forward(): every way of waiting, the namespace's clock stepped forward */
+TEST_F(timers, step_forward)
+{
+	run_ns(_metadata, variant->own, step_forward);
+}
+
+/* step_backward(): every way of waiting, the namespace's clock stepped back */
+TEST_F(timers, step_backward)
+{
+	run_ns(_metadata, variant->own, step_backward);
+}
+
+/* periodic_overrun(): the overrun of a periodic timer across a step */
+TEST_F(timers, periodic_overrun)
+{
+	run_ns(_metadata, variant->own, periodic_overrun);
+}
+
+/* gettime_after_steps(): the time left of timers across steps */
+TEST_F(timers, gettime_after_steps)
+{
+	run_ns(_metadata, variant->own, gettime_after_steps);
+}
+
+/* set_cancels(): a set of the namespace's clock cancels its timerfds */
+TEST_F(timers, cancel_on_set)
+{
+	run_ns(_metadata, variant->own, set_cancels);
+}
+
+/* The CANCEL_ON_SET timerfd of namespace A, which a set of B must not cancel */
+static void sibling_a(struct __test_metadata *_metadata, struct peer *p)
+{
+	int fd = cancel_timerfd();
+
+	ASSERT_LE(0, fd) TH_LOG("timerfd: %s", strerror(errno));
+	ASSERT_TRUE(put_byte(p->ready[1]));
+	/* B has set its clock. */
+	ASSERT_TRUE(get_byte(p->go[0]));
+	ASSERT_EQ(0, poll_in(fd, 500)) TH_LOG("a set in a sibling namespace woke poll()");
+	ASSERT_EQ(-EAGAIN, tfd_read(fd)) TH_LOG("a set in a sibling namespace canceled it");
+	/* The timerfd was armed as it should: a set in A cancels it. */
+	ASSERT_EQ(0, step_realtime(NSEC_PER_SEC)) TH_LOG("clock_settime: %s", strerror(errno));
+	ASSERT_EQ(-ECANCELED, tfd_read(fd));
+	close(fd);
+}
+
+static void sibling_b(struct __test_metadata *_metadata, struct peer *p)
+{
+	/* A has armed its timerfd. */
+	ASSERT_TRUE(get_byte(p->go[0]));
+	ASSERT_EQ(0, step_realtime(10 * NSEC_PER_SEC)) TH_LOG("clock_settime: %s", strerror(errno));
+	ASSERT_TRUE(put_byte(p->ready[1]));
+}
+
+/*
+ * A set of the clock of a sibling namespace B does not cancel the
+ * CANCEL_ON_SET timerfd of namespace A.
+ */
+TEST_F(timers, cancel_on_sibling_set)
+{
+	struct peer p[2] = {
+		{ .own = variant->own, .fn = sibling_a },
+		{ .own = variant->own, .fn = sibling_b },
+	};
+	long long host_off = realtime_offset_ns();
+
+	peers_fork(_metadata, p, 2);
+	ASSERT_TRUE(get_byte(p[0].ready[0]));
+	ASSERT_TRUE(put_byte(p[1].go[1]));
+	ASSERT_TRUE(get_byte(p[1].ready[0]));
+	ASSERT_TRUE(put_byte(p[0].go[1]));
+	tk_wait_ok(_metadata, p[0].pid);
+	tk_wait_ok(_metadata, p[1].pid);
+	EXPECT_TRUE(realtime_unchanged_since(host_off)) TH_LOG("host CLOCK_REALTIME moved");
+}
+
+/*
+ * Leap second: a namespace with a clock of its own, set to 2016-12-31
+ * 23:59:57 UTC, STA_INS set. Absolute CLOCK_REALTIME timers and sleeps
+ * until 2017-01-01 00:00:00 wake when the clock reads it, after the
+ * inserted 23:59:60, not during it: 4 s after the set, not 3. The
+ * namespace's clock runs at the rate of CLOCK_MONOTONIC_RAW (frequency
+ * 0), so REALTIME gained exactly -1 s on it at the wake-up.
+ */
+static void leap_second_timers(struct __test_metadata *_metadata)
+{
+	static const struct wait_spec spec[] = {
+		{ W_TIMERFD, CLOCK_REALTIME },
+		{ W_NANOSLEEP, CLOCK_REALTIME },
+		{ W_TIMER, CLOCK_REALTIME },
+	};
+	struct timespec eve = { .tv_sec = LEAP_MIDNIGHT - 3 };
+	int n = ARRAY_SIZE(spec), state, tai = 0, i;
+	long long r0, r1, until, d, late;
+	struct waiter w[ARRAY_SIZE(spec)];
+	bool ins = false;
+	struct timex tx;
+
+	r0 = clock_ns(RAW);
+	ASSERT_EQ(0, clock_settime(CLOCK_REALTIME, &eve)) TH_LOG("clock_settime: %s",
+								 strerror(errno));
+	r1 = clock_ns(RAW);
+	/*
+	 * A set clears the NTP state, STA_INS too, so STA_INS comes after.
+	 * Without STA_UNSYNC, and with a maximum error far from the limit
+	 * at which STA_UNSYNC is set again, adjtimex() returns the leap
+	 * second state rather than TIME_ERROR.
+	 */
+	ASSERT_LE(0, ntp_read(&tx));
+	tx.modes = ADJ_STATUS | ADJ_MAXERROR;
+	tx.status = (tx.status | STA_INS) & ~STA_UNSYNC;
+	tx.maxerror = 0;
+	ASSERT_LE(0, adjtimex(&tx)) TH_LOG("ADJ_STATUS: %s", strerror(errno));
+
+	init_waiters(w, spec, n, 0, 0);
+	for (i = 0; i < n; i++) {
+		w[i].expiry = LEAP_MIDNIGHT * NSEC_PER_SEC;
+		w[i].by_raw = r0 + LEAP_WAIT_NS + PROMPT_NS;
+	}
+	start_waiters(_metadata, w, n);
+	/* The state is TIME_INS from the clock's next second on. */
+	until = r1 + 2 * NSEC_PER_SEC;
+	while (clock_ns(RAW) < until) {
+		state = ntp_read(&tx);
+		if (state == TIME_INS) {
+			ins = true;
+			tai = tx.tai;
+			break;
+		}
+		usleep(20 * 1000);
+	}
+	wait_waiters(w, n);
+	state = ntp_read(&tx);
+	check_waiters(_metadata, w, n);
+	ASSERT_TRUE(ins) TH_LOG("never TIME_INS: state %d, status %#x", state, tx.status);
+
+	for (i = 0; i < n; i++) {
+		if (!w[i].done || w[i].failed)
+			continue;
+		late = w[i].woke_raw - r0;
+		d = (w[i].woke - (LEAP_MIDNIGHT - 3) * NSEC_PER_SEC) -
+		    (w[i].woke_raw - (r0 + (r1 - r0) / 2));
+		TH_LOG("%s: woke at %lld.%09lld, %lld ms after 23:59:57; REALTIME %+lld us on RAW",
+		       kind_name[w[i].kind], w[i].woke / NSEC_PER_SEC, w[i].woke % NSEC_PER_SEC,
+		       late / MSEC, d / USEC);
+		EXPECT_NE(LEAP_MIDNIGHT - 1, w[i].woke / NSEC_PER_SEC)
+			TH_LOG("%s: fired in 23:59:60", kind_name[w[i].kind]);
+		EXPECT_LE(LEAP_WAIT_NS - LEAP_SLACK_NS, late)
+			TH_LOG("%s: woke %lld ms after 23:59:57, not 4 s", kind_name[w[i].kind],
+			       late / MSEC);
+		EXPECT_GT(LEAP_SLACK_NS, llabs(d + NSEC_PER_SEC))
+			TH_LOG("REALTIME gained %+lld ms on RAW, not -1000 ms", d / MSEC);
+	}
+	EXPECT_TRUE(state == TIME_WAIT || state == TIME_OK)
+		TH_LOG("state %d after the leap second, status %#x", state, tx.status);
+	EXPECT_EQ(tai + 1, tx.tai);
+}
+
+TEST(leap_second)
+{
+	struct timex host, tx;
+	int host_state;
+
+	if (cannot_run())
+		SKIP(return, "%s", skip_reason);
+	host_state = ntp_read(&host);
+	ASSERT_LE(0, host_state);
+	run_ns(_metadata, true, leap_second_timers);
+	ASSERT_EQ(host_state, ntp_read(&tx));
+	ASSERT_EQ(host.status, tx.status);
+	ASSERT_EQ(host.tai, tx.tai);
+}
+
+/*
+ * Rate: in a namespace with a clock of its own running at another rate
+ * than CLOCK_MONOTONIC_RAW, 1000 absolute CLOCK_REALTIME timers due from
+ * 0.2 s to 3 s ahead, every fifth a timerfd, the others POSIX timers
+ * signalling a signalfd, all waited for with epoll.
+ */
+#define RATE_TIMERS		1000
+#define RATE_TIMERFD_EVERY	5
+#define RATE_FIRST_NS		(200 * MSEC)
+#define RATE_SPREAD_NS		(2800 * MSEC)
+/* How long the test waits for them all: 3 s at 0.9 is 3.33 s, and more. */
+#define RATE_BOUND_NS		(6 * NSEC_PER_SEC)
+/*
+ * The latest a timer may fire, on the namespace's clock: a placeholder
+ * the implementation may tighten. A timer converted to the host's clock
+ * as if the namespace's ran at the host's rate, and re-armed only when it
+ * would fire early, fires up to 10% of 3 s, 300 ms, late at ADJ_TICK
+ * 11000: that fails.
+ */
+#define RATE_MAX_LATE_NS	(250 * MSEC)
+/* The rate of the namespace's clock: right to 250 ppm over the test */
+#define RATE_PPM_TOL		250
+/* RLIMIT_SIGPENDING which the 800 POSIX timers' signals need */
+#define RATE_SIGPENDING		4096
+
+struct rate_run {
+	long long expiry[RATE_TIMERS];
+	int fd[RATE_TIMERS];		/* the timerfd, or -1: a POSIX timer */
+	timer_t timer[RATE_TIMERS];
+	bool fired[RATE_TIMERS];
+	int pending[RATE_TIMERS];	/* signals read, not counted yet */
+	int count, early, twice, bad;
+	long long max_late, sum_late, max_early;
+};
+
+/* Timer @i fired, seen at @now of the clock (after it fired) */
+static void rate_fired(struct rate_run *r, int i, long long now)
+{
+	long long late = now - r->expiry[i];
+
+	if (r->fired[i]) {
+		r->twice++;
+		return;
+	}
+	r->fired[i] = true;
+	r->count++;
+	if (late < 0) {
+		r->early++;
+		if (-late > r->max_early)
+			r->max_early = -late;
+		return;
+	}
+	r->sum_late += late;
+	if (late > r->max_late)
+		r->max_late = late;
+}
+
+/* Read the signals of the POSIX timers, then the clock, after they fired. */
+static void rate_drain(struct rate_run *r, int sfd)
+{
+	struct signalfd_siginfo si[64];
+	int n = 0, i, idx;
+	long long now;
+	ssize_t got;
+
+	for (;;) {
+		got = read(sfd, si, sizeof(si));
+		if (got <= 0)
+			break;
+		for (i = 0; i < got / (ssize_t)sizeof(si[0]); i++) {
+			idx = si[i].ssi_int;
+			if (si[i].ssi_signo != (unsigned int)TIMER_SIG || idx < 0 ||
+			    idx >= RATE_TIMERS || r->fd[idx] >= 0 || n >= RATE_TIMERS)
+				r->bad++;
+			else
+				r->pending[n++] = idx;
+		}
+	}
+	now = clock_ns(CLOCK_REALTIME);
+	for (i = 0; i < n; i++)
+		rate_fired(r, r->pending[i], now);
+}
+
+static void rate_timers(struct __test_metadata *_metadata, long tick, long ppm)
+{
+	static const struct wait_spec spec[] = {
+		{ W_NANOSLEEP, CLOCK_REALTIME },
+		{ W_NANOSLEEP, CLOCK_MONOTONIC },
+	};
+	long hz = sysconf(_SC_CLK_TCK), want_ppm, got_ppm;
+	struct timex tx = { .modes = ADJ_TICK | ADJ_FREQUENCY, .freq = PPM(ppm) };
+	long long base, now, off0, off1, m0, m1, until, t0;
+	struct waiter w[ARRAY_SIZE(spec)];
+	struct epoll_event ev[64];
+	struct itimerspec its = {};
+	int ep, sfd, i, n, idx, ret;
+	struct rate_run *r;
+	bool sig;
+	sigset_t set;
+
+	tx.tick = tick ? tick : user_tick();
+	want_ppm = tx.tick * hz - 1000000 + ppm;
+	ASSERT_LE(0, adjtimex(&tx)) TH_LOG("adjtimex: %s", strerror(errno));
+
+	r = calloc(1, sizeof(*r));
+	ASSERT_NE(NULL, r);
+	ASSERT_EQ(0, block_timer_sig());
+	sigemptyset(&set);
+	sigaddset(&set, TIMER_SIG);
+	sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	ASSERT_LE(0, sfd) TH_LOG("signalfd: %s", strerror(errno));
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, ep);
+	ev[0].events = EPOLLIN;
+	ev[0].data.u32 = RATE_TIMERS;
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev[0]));
+	for (i = 0; i < RATE_TIMERS; i++) {
+		struct sigevent sev = {
+			.sigev_notify = SIGEV_SIGNAL,
+			.sigev_signo = TIMER_SIG,
+			.sigev_value.sival_int = i,
+		};
+
+		r->fd[i] = -1;
+		if (i % RATE_TIMERFD_EVERY) {
+			ASSERT_EQ(0, timer_create(CLOCK_REALTIME, &sev, &r->timer[i]))
+				TH_LOG("timer_create %d: %s", i, strerror(errno));
+			continue;
+		}
+		r->fd[i] = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
+		ASSERT_LE(0, r->fd[i]) TH_LOG("timerfd %d: %s", i, strerror(errno));
+		ev[0].events = EPOLLIN;
+		ev[0].data.u32 = i;
+		ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, r->fd[i], &ev[0]));
+	}
+
+	/* CLOCK_REALTIME - CLOCK_MONOTONIC_RAW, for the rate */
+	off0 = clock_offset_ns(CLOCK_REALTIME, 8, NULL);
+	m0 = clock_ns(RAW);
+	t0 = clock_ns(RAW);
+	base = clock_ns(CLOCK_REALTIME);
+	for (i = 0; i < RATE_TIMERS; i++) {
+		r->expiry[i] = base + RATE_FIRST_NS + i * RATE_SPREAD_NS / (RATE_TIMERS - 1);
+		its.it_value = ns_ts(r->expiry[i]);
+		if (r->fd[i] >= 0)
+			ret = timerfd_settime(r->fd[i], TFD_TIMER_ABSTIME, &its, NULL);
+		else
+			ret = timer_settime(r->timer[i], TIMER_ABSTIME, &its, NULL);
+		ASSERT_EQ(0, ret) TH_LOG("arming timer %d: %s", i, strerror(errno));
+	}
+	/* And two sleeps, due 2 s ahead */
+	init_waiters(w, spec, ARRAY_SIZE(spec), 2 * NSEC_PER_SEC, 2 * NSEC_PER_SEC);
+	for (i = 0; i < (int)ARRAY_SIZE(spec); i++)
+		w[i].by_raw = t0 + RATE_BOUND_NS;
+	start_waiters(_metadata, w, ARRAY_SIZE(spec));
+
+	until = t0 + RATE_BOUND_NS;
+	while (r->count < RATE_TIMERS && clock_ns(RAW) < until) {
+		n = epoll_wait(ep, ev, ARRAY_SIZE(ev), 100);
+		/* The clock, read after the timers reported fired */
+		now = clock_ns(CLOCK_REALTIME);
+		if (n < 0 && errno == EINTR)
+			continue;
+		ASSERT_LE(0, n) TH_LOG("epoll_wait: %s", strerror(errno));
+		sig = false;
+		for (i = 0; i < n; i++) {
+			idx = ev[i].data.u32;
+			if (idx == RATE_TIMERS) {
+				sig = true;
+				continue;
+			}
+			rate_fired(r, idx, now);
+			if (tfd_read(r->fd[idx]) != 1)
+				r->bad++;
+		}
+		if (sig)
+			rate_drain(r, sfd);
+	}
+	off1 = clock_offset_ns(CLOCK_REALTIME, 8, NULL);
+	m1 = clock_ns(RAW);
+	got_ppm = (off1 - off0) * 1000000 / (m1 - m0);
+	wait_waiters(w, ARRAY_SIZE(spec));
+	check_waiters(_metadata, w, ARRAY_SIZE(spec));
+
+	TH_LOG("tick %ld, frequency %ld ppm: the clock runs %ld ppm from RAW (want %ld)",
+	       tx.tick, ppm, got_ppm, want_ppm);
+	TH_LOG("fired %d/%d, %d early (by up to %lld ns), lateness max %lld us, mean %lld us",
+	       r->count, RATE_TIMERS, r->early, r->max_early, r->max_late / USEC,
+	       r->count > r->early ? r->sum_late / (r->count - r->early) / USEC : 0);
+	EXPECT_GT(RATE_PPM_TOL, labs(got_ppm - want_ppm))
+		TH_LOG("the clock runs %ld ppm from RAW, want %ld", got_ppm, want_ppm);
+	EXPECT_EQ(0, r->early) TH_LOG("%d timers fired early, by up to %lld ns", r->early,
+				      r->max_early);
+	EXPECT_EQ(RATE_TIMERS, r->count);
+	EXPECT_EQ(0, r->twice);
+	EXPECT_EQ(0, r->bad);
+	EXPECT_GE(RATE_MAX_LATE_NS, r->max_late)
+		TH_LOG("a timer fired %lld ms late", r->max_late / MSEC);
+}
+
+FIXTURE(rate) {};
+
+FIXTURE_VARIANT(rate) {
+	long tick;	/* ADJ_TICK, us; 0 for the default */
+	long ppm;	/* ADJ_FREQUENCY, ppm */
+};
+
+/* 10% slow */
+FIXTURE_VARIANT_ADD(rate, tick_9000) {
+	.tick = 9000,
+};
+
+/* 10% fast */
+FIXTURE_VARIANT_ADD(rate, tick_11000) {
+	.tick = 11000,
+};
+
+FIXTURE_VARIANT_ADD(rate, plus_500ppm) {
+	.ppm = 500,
+};
+
+FIXTURE_VARIANT_ADD(rate, minus_500ppm) {
+	.ppm = -500,
+};
+
+FIXTURE_SETUP(rate)
+{
+	struct rlimit rl;
+
+	if (cannot_run())
+		SKIP(return, "%s", skip_reason);
+	if (variant->tick && sysconf(_SC_CLK_TCK) != 100)
+		SKIP(return, "ADJ_TICK %ld is for USER_HZ 100", variant->tick);
+	/*
+	 * A user namespace counts pending signals against the limits of
+	 * its creator at its creation: raised here, as real root.
+	 */
+	if (!getrlimit(RLIMIT_SIGPENDING, &rl) && rl.rlim_cur < RATE_SIGPENDING) {
+		rl.rlim_cur = RATE_SIGPENDING;
+		if (rl.rlim_max < RATE_SIGPENDING)
+			rl.rlim_max = RATE_SIGPENDING;
+		setrlimit(RLIMIT_SIGPENDING, &rl);
+	}
+}
+
+FIXTURE_TEARDOWN(rate) {}
+
+/*
+ * None fires before the namespace's clock reads its expiry, each fires
+ * once, and none later than RATE_MAX_LATE_NS; nor do clock_nanosleep()s
+ * on CLOCK_REALTIME and CLOCK_MONOTONIC return early.
+ */
+TEST_F(rate, never_early)
+{
+	long long host_off = realtime_offset_ns();
+	pid_t pid;
+
+	pid = tk_ns_fork(_metadata, TK_NS_USER);
+	if (!pid) {
+		alarm(CHILD_ALARM_S);
+		rate_timers(_metadata, variant->tick, variant->ppm);
+		_exit(_metadata->exit_code);
+	}
+	tk_wait_ok(_metadata, pid);
+	EXPECT_TRUE(realtime_unchanged_since(host_off)) TH_LOG("host CLOCK_REALTIME moved");
+}
+
+/*
+ * In the host step test, each namespace's waits on CLOCK_REALTIME: the
+ * own clock's due 3 s ahead, which must not wake before its clock reads
+ * that, the follower's 10 s ahead, which the host's step of 30 s makes
+ * due at once.
+ */
+static void host_step_waiters(struct __test_metadata *_metadata, struct peer *p)
+{
+	long long ahead = p->own ? HOST_OWN_AHEAD_NS : HOST_FOL_AHEAD_NS;
+	int n = ARRAY_SIZE(realtime_spec), i;
+	struct waiter w[ARRAY_SIZE(realtime_spec)];
+	long long t0 = clock_ns(RAW);
+
+	init_waiters(w, realtime_spec, n, ahead, 0);
+	for (i = 0; i < n; i++)
+		w[i].by_raw = t0 + (p->own ? ahead + PROMPT_NS : HOST_FOL_BOUND_NS);
+	start_waiters(_metadata, w, n);
+	ASSERT_TRUE(put_byte(p->ready[1]));
+	wait_waiters(w, n);
+	TH_LOG("%s namespace:", peer_name(p));
+	check_waiters(_metadata, w, n);
+}
+
+/*
+ * Host step: the host's CLOCK_REALTIME stepped 30 s forward. Absolute
+ * timers in a namespace with a clock of its own do not fire before their
+ * expiry on that clock; those in a namespace which follows the host fire
+ * at once. The host's clock is stepped back once the children are done,
+ * whatever they found.
+ */
+TEST(host_step)
+{
+	struct peer p[2] = {
+		{ .own = true, .fn = host_step_waiters },
+		{ .own = false, .fn = host_step_waiters },
+	};
+	int stepped = -1, restored = -1, err = 0, status[2], i;
+	long long host_off;
+	bool ready;
+
+	if (cannot_step_host())
+		SKIP(return, "%s", skip_reason);
+	host_off = realtime_offset_ns();
+	peers_fork(_metadata, p, 2);
+	ready = get_byte(p[0].ready[0]) && get_byte(p[1].ready[0]);
+	if (ready) {
+		stepped = step_realtime(HOST_STEP_NS);
+		err = errno;
+	}
+	peers_reap(p, 2, status);
+	if (!stepped) {
+		restored = step_realtime(-HOST_STEP_NS);
+		err = errno;
+	}
+	ASSERT_TRUE(ready) TH_LOG("a child did not arm");
+	ASSERT_EQ(0, stepped) TH_LOG("host clock_settime: %s", strerror(err));
+	ASSERT_EQ(0, restored) TH_LOG("host clock_settime back: %s", strerror(err));
+	EXPECT_TRUE(realtime_unchanged_since(host_off)) TH_LOG("host CLOCK_REALTIME not restored");
+	for (i = 0; i < 2; i++) {
+		EXPECT_TRUE(WIFEXITED(status[i]) && !WEXITSTATUS(status[i]))
+			TH_LOG("%s namespace: wait status %#x", peer_name(&p[i]), status[i]);
+	}
+}
+
+/*
+ * In the host step test of CANCEL_ON_SET: the host's step cancels the
+ * follower's timerfd, not the own clock's; a set of the own clock does.
+ */
+static void host_cancel_child(struct __test_metadata *_metadata, struct peer *p)
+{
+	int fd = cancel_timerfd(), ret;
+
+	ASSERT_LE(0, fd) TH_LOG("timerfd: %s", strerror(errno));
+	ASSERT_TRUE(put_byte(p->ready[1]));
+	/* The host's clock was stepped. */
+	ASSERT_TRUE(get_byte(p->go[0]));
+	ret = poll_in(fd, 500);
+	if (!p->own) {
+		ASSERT_EQ(1, ret) TH_LOG("following: a host step did not wake poll()");
+		ASSERT_EQ(-ECANCELED, tfd_read(fd));
+		return;
+	}
+	ASSERT_EQ(0, ret) TH_LOG("own clock: a host step woke poll()");
+	ASSERT_EQ(-EAGAIN, tfd_read(fd)) TH_LOG("own clock: a host step canceled it");
+	ASSERT_EQ(0, step_realtime(NSEC_PER_SEC)) TH_LOG("clock_settime: %s", strerror(errno));
+	ASSERT_EQ(-ECANCELED, tfd_read(fd));
+}
+
+/*
+ * Host step and CANCEL_ON_SET: a step of the host's clock cancels the
+ * timerfds of a namespace which follows it, not those of a namespace with
+ * a clock of its own. The host's clock is stepped back after.
+ */
+TEST(host_step_cancel_on_set)
+{
+	struct peer p[2] = {
+		{ .own = true, .fn = host_cancel_child },
+		{ .own = false, .fn = host_cancel_child },
+	};
+	int stepped = -1, restored = -1, err = 0, status[2], i;
+	long long host_off;
+	bool ready, went = false;
+
+	if (cannot_step_host())
+		SKIP(return, "%s", skip_reason);
+	host_off = realtime_offset_ns();
+	peers_fork(_metadata, p, 2);
+	ready = get_byte(p[0].ready[0]) && get_byte(p[1].ready[0]);
+	if (ready) {
+		stepped = step_realtime(HOST_CANCEL_STEP_NS);
+		err = errno;
+		went = put_byte(p[0].go[1]) && put_byte(p[1].go[1]);
+	}
+	peers_reap(p, 2, status);
+	if (!stepped) {
+		restored = step_realtime(-HOST_CANCEL_STEP_NS);
+		err = errno;
+	}
+	ASSERT_TRUE(ready) TH_LOG("a child did not arm");
+	ASSERT_EQ(0, stepped) TH_LOG("host clock_settime: %s", strerror(err));
+	ASSERT_EQ(0, restored) TH_LOG("host clock_settime back: %s", strerror(err));
+	EXPECT_TRUE(realtime_unchanged_since(host_off)) TH_LOG("host CLOCK_REALTIME not restored");
+	EXPECT_TRUE(went);
+	for (i = 0; i < 2; i++) {
+		EXPECT_TRUE(WIFEXITED(status[i]) && !WEXITSTATUS(status[i]))
+			TH_LOG("%s namespace: wait status %#x", peer_name(&p[i]), status[i]);
+	}
+}
+
+/*
+ * LTP's clock_settime03 in a namespace: its clock set to 2^31 - 3 s,
+ * 2038-01-19T03:14:05Z, absolute timers and a sleep until 2^31 + 0.5 s
+ * wake after the clock passed 2^31 s, at their expiry, 3.5 s later.
+ */
+static void y2038_timers(struct __test_metadata *_metadata, struct peer *p)
+{
+	static const struct wait_spec spec[] = {
+		{ W_TIMER, CLOCK_REALTIME },
+		{ W_TIMERFD, CLOCK_REALTIME },
+		{ W_NANOSLEEP, CLOCK_REALTIME },
+	};
+	struct timespec ts = { .tv_sec = Y2038 - 3 };
+	int n = ARRAY_SIZE(spec), i;
+	struct waiter w[ARRAY_SIZE(spec)];
+	long long r0;
+
+	r0 = clock_ns(RAW);
+	ASSERT_EQ(0, clock_settime(CLOCK_REALTIME, &ts)) TH_LOG("clock_settime: %s",
+								strerror(errno));
+	init_waiters(w, spec, n, 0, 0);
+	for (i = 0; i < n; i++) {
+		w[i].expiry = Y2038 * NSEC_PER_SEC + 500 * MSEC;
+		w[i].by_raw = r0 + 3500 * MSEC + PROMPT_NS;
+	}
+	TH_LOG("%s namespace:", peer_name(p));
+	run_waiters(_metadata, w, n);
+}
+
+TEST(y2038)
+{
+	struct peer p[2] = {
+		{ .own = false, .fn = y2038_timers },
+		{ .own = true, .fn = y2038_timers },
+	};
+	long long host_off;
+
+	if (cannot_run())
+		SKIP(return, "%s", skip_reason);
+	if (sizeof(time_t) < 8)
+		SKIP(return, "32-bit time_t");
+	host_off = realtime_offset_ns();
+	peers_fork(_metadata, p, 2);
+	tk_wait_ok(_metadata, p[0].pid);
+	tk_wait_ok(_metadata, p[1].pid);
+	EXPECT_TRUE(realtime_unchanged_since(host_off)) TH_LOG("host CLOCK_REALTIME moved");
+}
+
+TEST_HARNESS_MAIN
