@@ -54,10 +54,13 @@ struct timens_timer {
  * @lock:	serialises the queue and the namespace side of its timers
  * @head:	the struct timens_timer of each timer armed on a clock of the
  *		namespace and not yet due, in the order of their expiry
+ * @cancel_list: the timerfds which a set of the namespace's CLOCK_REALTIME
+ *		cancels (TFD_TIMER_CANCEL_ON_SET), under the lock of fs/timerfd.c
  */
 struct timens_timer_queue {
 	raw_spinlock_t		lock;
 	struct timerqueue_head	head;
+	struct list_head	cancel_list;
 };
 
 /* Check at build time that the timens_timer @nt directly follows the hrtimer @timer. */
@@ -65,6 +68,8 @@ struct timens_timer_queue {
 	static_assert(offsetof(type, nt) == offsetof(type, timer) + sizeof(struct hrtimer))
 
 void timens_hrtimer_init(struct hrtimer *timer);
+void timens_hrtimer_start_on(struct hrtimer *timer, struct time_namespace *ns,
+			     ktime_t tim, u64 range, enum hrtimer_mode mode);
 
 static inline void timens_timer_set_on_ns(struct timens_timer *nt, bool on_ns)
 {
@@ -86,6 +91,13 @@ u64 timens_hrtimer_forward(struct hrtimer *timer, ktime_t now, ktime_t interval)
 u64 timens_hrtimer_forward_now(struct hrtimer *timer, ktime_t interval);
 void timens_hrtimer_restart(struct hrtimer *timer);
 void timens_timers_clock_was_set(struct time_namespace *ns);
+void timens_hrtimer_set_expires(struct hrtimer *timer, ktime_t tim);
+
+#ifdef CONFIG_TIMERFD
+void timerfd_timens_clock_was_set(struct time_namespace *ns);
+#else
+static inline void timerfd_timens_clock_was_set(struct time_namespace *ns) { }
+#endif
 
 #else /* !CONFIG_TIME_NS_TIMEKEEPER */
 
@@ -107,6 +119,7 @@ u64 timens_hrtimer_forward(struct hrtimer *timer, ktime_t now, ktime_t interval)
 u64 timens_hrtimer_forward_now(struct hrtimer *timer, ktime_t interval);
 void timens_hrtimer_restart(struct hrtimer *timer);
 static inline void timens_timers_clock_was_set(struct time_namespace *ns) { }
+void timens_hrtimer_set_expires(struct hrtimer *timer, ktime_t tim);
 
 #endif /* CONFIG_TIME_NS_TIMEKEEPER */
 

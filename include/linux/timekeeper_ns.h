@@ -48,6 +48,7 @@ ktime_t timens_tk_to_host(struct time_namespace *ns, clockid_t clockid, ktime_t 
 
 /* For the timers of a namespace (kernel/time/hrtimer_ns.c) */
 struct timens_timer_queue *timens_tk_timers(struct time_namespace *ns);
+bool timens_tk_is_own(struct time_namespace *ns);
 bool timens_tk_timer_queued(struct time_namespace *ns, clockid_t clockid);
 clockid_t timens_tk_timer_base(struct time_namespace *ns, clockid_t clockid);
 ktime_t timens_tk_clock_now(struct time_namespace *ns, clockid_t clockid);

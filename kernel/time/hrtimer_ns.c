@@ -128,9 +128,9 @@ static void timens_timer_arm(struct hrtimer *timer, struct timens_timer *nt)
 	hrtimer_start_range_ns(timer, host, nt->range, nt->mode);
 }
 
-static void __timens_hrtimer_start(struct hrtimer *timer, struct timens_timer *nt)
+static void __timens_hrtimer_start(struct hrtimer *timer, struct timens_timer *nt,
+				   struct time_namespace *ns)
 {
-	struct time_namespace *ns = current->nsproxy->time_ns;
 	struct timens_timer_queue *q;
 	ktime_t host;
 
@@ -153,10 +153,11 @@ static void __timens_hrtimer_start(struct hrtimer *timer, struct timens_timer *n
 }
 
 /**
- * timens_hrtimer_start_range_ns - Arm a timer on a clock of the caller's time namespace
+ * timens_hrtimer_start_on - Arm a timer on a clock of a time namespace
  * @timer:	the timer, marked by timens_hrtimer_init(), inactive
- * @tim:	the absolute expiry, in the time of the caller's namespace on
- *		the clock @timer was initialised for
+ * @ns:		the time namespace
+ * @tim:	the absolute expiry, in the time of @ns on the clock @timer
+ *		was initialised for
  * @range:	the slack, in nanoseconds
  * @mode:	the hrtimer mode, absolute; HRTIMER_MODE_TIMENS is implied
  *
@@ -164,8 +165,8 @@ static void __timens_hrtimer_start(struct hrtimer *timer, struct timens_timer *n
  * the namespace and follows its clock until it expires or is cancelled;
  * otherwise it is armed once at the host time of @tim, as upstream.
  */
-void timens_hrtimer_start_range_ns(struct hrtimer *timer, ktime_t tim, u64 range,
-				   enum hrtimer_mode mode)
+void timens_hrtimer_start_on(struct hrtimer *timer, struct time_namespace *ns,
+			     ktime_t tim, u64 range, enum hrtimer_mode mode)
 {
 	struct timens_timer *nt = timens_timer_of(timer);
 
@@ -176,9 +177,55 @@ void timens_hrtimer_start_range_ns(struct hrtimer *timer, ktime_t tim, u64 range
 	nt->mode = mode & ~HRTIMER_MODE_TIMENS;
 	nt->clockid = timer->base->clockid;
 	nt->set = true;
-	__timens_hrtimer_start(timer, nt);
+	__timens_hrtimer_start(timer, nt, ns);
+}
+EXPORT_SYMBOL_GPL(timens_hrtimer_start_on);
+
+/**
+ * timens_hrtimer_start_range_ns - Arm a timer on a clock of the caller's time namespace
+ * @timer:	the timer, marked by timens_hrtimer_init(), inactive
+ * @tim:	the absolute expiry, in the time of the caller's namespace on
+ *		the clock @timer was initialised for
+ * @range:	the slack, in nanoseconds
+ * @mode:	the hrtimer mode, absolute; HRTIMER_MODE_TIMENS is implied
+ *
+ * timens_hrtimer_start_on() for the time namespace of current.
+ */
+void timens_hrtimer_start_range_ns(struct hrtimer *timer, ktime_t tim, u64 range,
+				   enum hrtimer_mode mode)
+{
+	timens_hrtimer_start_on(timer, current->nsproxy->time_ns, tim, range, mode);
 }
 EXPORT_SYMBOL_GPL(timens_hrtimer_start_range_ns);
+
+/**
+ * timens_hrtimer_set_expires - Set the expiry of a timer which is not armed
+ * @timer:	the timer, marked by timens_hrtimer_init(), inactive
+ * @tim:	the absolute expiry, in the time of the caller's namespace
+ *
+ * For a timer which is read but never armed (a SIGEV_NONE POSIX timer):
+ * timens_hrtimer_remaining() and timens_hrtimer_forward() work on its
+ * clock, as if it were armed.
+ */
+void timens_hrtimer_set_expires(struct hrtimer *timer, ktime_t tim)
+{
+	struct time_namespace *ns = current->nsproxy->time_ns;
+	struct timens_timer *nt = timens_timer_of(timer);
+	clockid_t clockid = timer->base->clockid;
+
+	timens_timer_put(timens_timer_dequeue(nt));
+	if (!timer->is_timens || !timens_tk_timer_queued(ns, clockid)) {
+		hrtimer_set_expires(timer, timens_ktime_to_host(clockid, tim));
+		return;
+	}
+	hrtimer_set_expires(timer, tim);
+	nt->node.expires = tim;
+	nt->range = 0;
+	nt->clockid = clockid;
+	nt->set = true;
+	nt->ns = get_time_ns(ns);
+}
+EXPORT_SYMBOL_GPL(timens_hrtimer_set_expires);
 
 /**
  * timens_hrtimer_start_expires - Arm a timer on its expiry in namespace time
@@ -200,7 +247,7 @@ void timens_hrtimer_start_expires(struct hrtimer *timer, enum hrtimer_mode mode)
 		timens_hrtimer_start_range_ns(timer, soft,
 					      ktime_sub(hrtimer_get_expires(timer), soft), mode);
 	else
-		__timens_hrtimer_start(timer, nt);
+		__timens_hrtimer_start(timer, nt, current->nsproxy->time_ns);
 }
 EXPORT_SYMBOL_GPL(timens_hrtimer_start_expires);
 
@@ -383,11 +430,15 @@ void timens_timers_clock_was_set(struct time_namespace *ns)
 	struct timerqueue_node *node;
 	struct timens_timer *nt;
 
-	guard(raw_spinlock_irqsave)(&q->lock);
-	for (node = timerqueue_getnext(&q->head); node; node = timerqueue_iterate_next(node)) {
-		nt = container_of(node, struct timens_timer, node);
-		timens_timer_arm(timens_timer_hrtimer(nt), nt);
+	scoped_guard(raw_spinlock_irqsave, &q->lock) {
+		for (node = timerqueue_getnext(&q->head); node;
+		     node = timerqueue_iterate_next(node)) {
+			nt = container_of(node, struct timens_timer, node);
+			timens_timer_arm(timens_timer_hrtimer(nt), nt);
+		}
 	}
+	/* As clock_was_set() for the host's clock */
+	timerfd_timens_clock_was_set(ns);
 }
 
 #else /* !CONFIG_TIME_NS_TIMEKEEPER */
@@ -431,6 +482,12 @@ u64 timens_hrtimer_forward_now(struct hrtimer *timer, ktime_t interval)
 	return hrtimer_forward_now(timer, interval);
 }
 EXPORT_SYMBOL_GPL(timens_hrtimer_forward_now);
+
+void timens_hrtimer_set_expires(struct hrtimer *timer, ktime_t tim)
+{
+	hrtimer_set_expires(timer, timens_ktime_to_host(timer->base->clockid, tim));
+}
+EXPORT_SYMBOL_GPL(timens_hrtimer_set_expires);
 
 void timens_hrtimer_restart(struct hrtimer *timer)
 {

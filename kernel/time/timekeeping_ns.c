@@ -441,6 +441,7 @@ static int timens_tk_alloc(struct time_namespace *ns, struct timens_tk *parent)
 	seqcount_raw_spinlock_init(&ttk->seq, &ttk->lock);
 	raw_spin_lock_init(&ttk->timers.lock);
 	timerqueue_init_head(&ttk->timers.head);
+	INIT_LIST_HEAD(&ttk->timers.cancel_list);
 	ttk->real_offset = snap.real_offset;
 	ttk->tai_adjust = snap.tai_adjust;
 	ttk->tz = snap.tz;
@@ -1061,6 +1062,18 @@ ktime_t timens_tk_to_host(struct time_namespace *ns, clockid_t clockid, ktime_t 
 struct timens_timer_queue *timens_tk_timers(struct time_namespace *ns)
 {
 	return &ns->tk->timers;
+}
+
+/**
+ * timens_tk_is_own - Does a namespace run a timekeeper of its own?
+ * @ns:		the namespace
+ *
+ * Return: true if @ns has clocks of its own which no longer follow the
+ * host's: host steps do not move them.
+ */
+bool timens_tk_is_own(struct time_namespace *ns)
+{
+	return ns->tk && timens_tk_own(ns->tk);
 }
 
 /**

@@ -11,6 +11,7 @@
 #include <linux/audit.h>
 #include <linux/clocksource.h>
 #include <linux/delay.h>
+#include <linux/hrtimer.h>
 #include <linux/nsproxy.h>
 #include <linux/slab.h>
 #include <linux/time_namespace.h>
@@ -838,8 +839,197 @@ static struct kunit_suite timekeeper_ns_suite = {
 	.test_cases = timekeeper_ns_cases,
 };
 
+/*
+ * The timer queue of a namespace (hrtimer_ns.c): timers are kept in the
+ * order of their namespace expiry, a step re-arms them, a timer which the
+ * host fires before its namespace clock reaches its expiry is re-armed
+ * rather than expired, and each armed timer holds its namespace.
+ */
+struct ns_test_timer {
+	struct hrtimer		timer;
+	struct timens_timer	nt;
+	struct time_namespace	*ns;
+	clockid_t		clockid;
+	ktime_t			expires;
+	ktime_t			fired_at;
+	atomic_t		early;
+	atomic_t		fired;
+	struct completion	done;
+};
+
+TIMENS_TIMER_FOLLOWS(struct ns_test_timer, timer, nt);
+
+static enum hrtimer_restart ns_test_timer_fn(struct hrtimer *timer)
+{
+	struct ns_test_timer *t = container_of(timer, struct ns_test_timer, timer);
+
+	if (!timens_hrtimer_due(timer)) {
+		atomic_inc(&t->early);
+		return HRTIMER_RESTART;
+	}
+	t->fired_at = timens_tk_clock_now(t->ns, t->clockid);
+	atomic_inc(&t->fired);
+	complete(&t->done);
+	return HRTIMER_NORESTART;
+}
+
+/* Arm @t on @clockid of @ns, @delta after the namespace's now */
+static void ns_test_arm(struct ns_test_timer *t, struct time_namespace *ns,
+			clockid_t clockid, s64 delta)
+{
+	hrtimer_init(&t->timer, clockid, HRTIMER_MODE_ABS);
+	timens_hrtimer_init(&t->timer);
+	t->timer.function = ns_test_timer_fn;
+	t->ns = ns;
+	t->clockid = clockid;
+	t->expires = ktime_add_ns(timens_tk_clock_now(ns, clockid), delta);
+	atomic_set(&t->early, 0);
+	atomic_set(&t->fired, 0);
+	init_completion(&t->done);
+	timens_hrtimer_start_on(&t->timer, ns, t->expires, 0, HRTIMER_MODE_ABS);
+}
+
+/* Wait up to @ms for @t to fire; it must not have fired before its expiry. */
+static void ns_test_expect_fired(struct kunit *test, struct ns_test_timer *t, int ms)
+{
+	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&t->done, msecs_to_jiffies(ms)), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->fired), 1);
+	KUNIT_EXPECT_GE(test, ktime_to_ns(t->fired_at), ktime_to_ns(t->expires));
+}
+
+static void timers_test_order(struct kunit *test)
+{
+	static const int secs[] = { 5, 1, 7, 3, 2, 8, 6, 4 };
+	struct time_namespace *ns = new_ns(test, &init_time_ns);
+	struct timens_timer_queue *q = timens_tk_timers(ns);
+	struct timerqueue_node *node;
+	struct ns_test_timer *t;
+	ktime_t last = 0;
+	int i, n = 0;
+
+	t = kunit_kcalloc(test, ARRAY_SIZE(secs), sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	for (i = 0; i < ARRAY_SIZE(secs); i++)
+		ns_test_arm(&t[i], ns, CLOCK_REALTIME, secs[i] * NSEC_PER_SEC);
+
+	scoped_guard(raw_spinlock_irqsave, &q->lock) {
+		for (node = timerqueue_getnext(&q->head); node;
+		     node = timerqueue_iterate_next(node), n++) {
+			KUNIT_EXPECT_GT(test, ktime_to_ns(node->expires), ktime_to_ns(last));
+			last = node->expires;
+		}
+	}
+	KUNIT_EXPECT_EQ(test, n, ARRAY_SIZE(secs));
+
+	/* A cancel takes the timer out of the queue */
+	for (i = 0; i < ARRAY_SIZE(secs); i++)
+		hrtimer_cancel(&t[i].timer);
+	KUNIT_EXPECT_NULL(test, timerqueue_getnext(&q->head));
+	put_time_ns(ns);
+}
+
+/* A set of the namespace's clock re-arms its timers, forward and back. */
+static void timers_test_step(struct kunit *test)
+{
+	struct time_namespace *ns = new_ns(test, &init_time_ns);
+	struct ns_test_timer *t = kunit_kzalloc(test, 2 * sizeof(*t), GFP_KERNEL);
+	struct timespec64 ts;
+	s64 before, moved;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+
+	/* Forward past a timer 10 s ahead: it fires now, not in 10 s. */
+	ns_test_arm(&t[0], ns, CLOCK_REALTIME, 10 * NSEC_PER_SEC);
+	ts = ktime_to_timespec64(ktime_add_ns(timens_tk_clock_now(ns, CLOCK_REALTIME),
+					      20 * NSEC_PER_SEC));
+	KUNIT_ASSERT_EQ(test, timens_tk_settime64(ns, &ts), 0);
+	ns_test_expect_fired(test, &t[0], 1000);
+
+	/* Back by 5 s: a timer 1 s ahead is 6 s ahead now, on the host too. */
+	ns_test_arm(&t[1], ns, CLOCK_REALTIME, NSEC_PER_SEC);
+	before = ktime_to_ns(hrtimer_get_expires(&t[1].timer));
+	ts = ktime_to_timespec64(ktime_sub_ns(timens_tk_clock_now(ns, CLOCK_REALTIME),
+					      5 * NSEC_PER_SEC));
+	KUNIT_ASSERT_EQ(test, timens_tk_settime64(ns, &ts), 0);
+	moved = ktime_to_ns(hrtimer_get_expires(&t[1].timer)) - before;
+	KUNIT_EXPECT_GT(test, moved, 5 * NSEC_PER_SEC - TOLERANCE_NS);
+	KUNIT_EXPECT_LT(test, moved, 5 * NSEC_PER_SEC + TOLERANCE_NS);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t[1].fired), 0);
+
+	hrtimer_cancel(&t[0].timer);
+	hrtimer_cancel(&t[1].timer);
+	put_time_ns(ns);
+}
+
+/*
+ * A timer which the host fires before the namespace's clock reaches its
+ * expiry (as a rate which changed since it was armed would) is re-armed,
+ * and expires only when the namespace's clock is there.
+ */
+static void timers_test_recheck(struct kunit *test)
+{
+	struct time_namespace *ns = new_ns(test, &init_time_ns);
+	struct __kernel_timex txc = { .modes = ADJ_TICK, .tick = 9000 };
+	struct ns_test_timer *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	struct timens_timer_queue *q = timens_tk_timers(ns);
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	/* 10% slow: an own clock, and a monotonic clock of its own */
+	KUNIT_ASSERT_GE(test, timens_tk_adjtimex(ns, &txc), 0);
+	KUNIT_ASSERT_TRUE(test, timens_tk_is_own(ns));
+
+	ns_test_arm(t, ns, CLOCK_MONOTONIC, 300 * NSEC_PER_MSEC);
+	/* Host-fire it at once, as if the conversion had been wrong */
+	scoped_guard(raw_spinlock_irqsave, &q->lock)
+		hrtimer_start(&t->timer, ktime_get(), HRTIMER_MODE_ABS);
+	ns_test_expect_fired(test, t, 2000);
+	KUNIT_EXPECT_GE(test, atomic_read(&t->early), 1);
+
+	/* Armed at the namespace's rate, it fires at its expiry, not early */
+	hrtimer_cancel(&t->timer);
+	ns_test_arm(t, ns, CLOCK_REALTIME, 300 * NSEC_PER_MSEC);
+	ns_test_expect_fired(test, t, 2000);
+
+	hrtimer_cancel(&t->timer);
+	put_time_ns(ns);
+}
+
+/* An armed timer holds its namespace until it is cancelled, fired or not. */
+static void timers_test_teardown(struct kunit *test)
+{
+	struct time_namespace *ns = new_ns(test, &init_time_ns);
+	struct ns_test_timer *t = kunit_kzalloc(test, 2 * sizeof(*t), GFP_KERNEL);
+	unsigned int refs = refcount_read(&ns->ns.count);
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	ns_test_arm(&t[0], ns, CLOCK_REALTIME, 3600 * NSEC_PER_SEC);
+	ns_test_arm(&t[1], ns, CLOCK_TAI, 0);
+	ns_test_expect_fired(test, &t[1], 1000);
+	KUNIT_EXPECT_EQ(test, refcount_read(&ns->ns.count), refs + 2);
+
+	hrtimer_cancel(&t[0].timer);
+	hrtimer_cancel(&t[1].timer);
+	KUNIT_EXPECT_EQ(test, refcount_read(&ns->ns.count), refs);
+	KUNIT_EXPECT_NULL(test, timerqueue_getnext(&timens_tk_timers(ns)->head));
+	/* The namespace's last reference: freed with nothing queued */
+	put_time_ns(ns);
+}
+
+static struct kunit_case timekeeper_ns_timers_cases[] = {
+	KUNIT_CASE(timers_test_order),
+	KUNIT_CASE(timers_test_step),
+	KUNIT_CASE(timers_test_recheck),
+	KUNIT_CASE(timers_test_teardown),
+	{}
+};
+
+static struct kunit_suite timekeeper_ns_timers_suite = {
+	.name = "timekeeper_ns_timers",
+	.test_cases = timekeeper_ns_timers_cases,
+};
+
 kunit_test_suites(&timekeeper_ns_suite, &timekeeper_ns_lazy_suite,
-		  &timekeeper_ns_recorded_suite);
+		  &timekeeper_ns_recorded_suite, &timekeeper_ns_timers_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the per time namespace timekeeper");
 MODULE_LICENSE("GPL");
