@@ -24,6 +24,10 @@
 
 struct time_namespace;
 
+/* Check at build time that the timens_timer @nt directly follows the hrtimer @timer. */
+#define TIMENS_TIMER_FOLLOWS(type, timer, nt)					\
+	static_assert(offsetof(type, nt) == offsetof(type, timer) + sizeof(struct hrtimer))
+
 #ifdef CONFIG_TIME_NS_TIMEKEEPER
 
 /**
@@ -63,10 +67,6 @@ struct timens_timer_queue {
 	struct list_head	cancel_list;
 };
 
-/* Check at build time that the timens_timer @nt directly follows the hrtimer @timer. */
-#define TIMENS_TIMER_FOLLOWS(type, timer, nt)					\
-	static_assert(offsetof(type, nt) == offsetof(type, timer) + sizeof(struct hrtimer))
-
 void timens_hrtimer_init(struct hrtimer *timer);
 void timens_hrtimer_start_on(struct hrtimer *timer, struct time_namespace *ns,
 			     ktime_t tim, u64 range, enum hrtimer_mode mode);
@@ -80,6 +80,7 @@ static inline bool timens_timer_on_ns(const struct timens_timer *nt)
 {
 	return nt->on_ns;
 }
+
 void timens_hrtimer_start_range_ns(struct hrtimer *timer, ktime_t tim, u64 range,
 				   enum hrtimer_mode mode);
 void timens_hrtimer_start_expires(struct hrtimer *timer, enum hrtimer_mode mode);
@@ -102,8 +103,6 @@ static inline void timerfd_timens_clock_was_set(struct time_namespace *ns) { }
 #else /* !CONFIG_TIME_NS_TIMEKEEPER */
 
 struct timens_timer { };
-
-#define TIMENS_TIMER_FOLLOWS(type, timer, nt)	static_assert(1)
 
 static inline void timens_hrtimer_init(struct hrtimer *timer) { }
 static inline void timens_timer_set_on_ns(struct timens_timer *nt, bool on_ns) { }

@@ -1164,6 +1164,24 @@ static ktime_t timens_tk_host_now(clockid_t clockid)
 	}
 }
 
+/*
+ * The time CLOCK_MONOTONIC_RAW takes while the own clock of @ttk advances
+ * by @delta ns, rounded up: at the rate its NTP state sets (the tick
+ * length, with the frequency and the slew of this second), which its
+ * multiplier follows within a few ticks, rather than at the multiplier of
+ * the moment, which lags a change of the tick or frequency.
+ */
+static u64 timens_tk_raw_time(struct timens_tk *ttk, u64 delta)
+{
+	struct timekeeper *tk = &ttk->tkd.timekeeper;
+	u64 interval = READ_ONCE(tk->cycle_interval);
+	u64 tick = READ_ONCE(tk->ntp_tick);
+
+	if (!tick)
+		return delta;
+	return mul_u64_u64_div_u64(delta, interval << NTP_SCALE_SHIFT, tick) + 1;
+}
+
 /**
  * timens_tk_timer_to_host - The host expiry of a timer on a namespace clock
  * @ns:		the namespace, with clocks of its own
@@ -1175,7 +1193,7 @@ static ktime_t timens_tk_host_now(clockid_t clockid)
  * converts exactly, with its offset. Otherwise the time left until
  * @expires is scaled by the rate of the namespace's timekeeper to the
  * host's CLOCK_MONOTONIC_RAW, which the host clocks run at but for the
- * host's NTP corrections, and rounded up. The result is exact while the
+ * host's NTP corrections, and rounded up (timens_tk_raw_time()). The result is exact while the
  * namespace's rate holds and the host's clocks run at the rate of its
  * oscillator; the expiry check of hrtimer_ns.c re-arms a timer which this
  * made early, and a change of the namespace's rate re-arms every timer.
@@ -1203,7 +1221,6 @@ ktime_t timens_tk_timer_to_host(struct time_namespace *ns, clockid_t clockid,
 		return host_now;
 	left = ktime_sub(expires, now);
 	if (timens_tk_own(ttk))
-		left = mul_u64_u32_div(left, TIMENS_CLOCK_MULT,
-				       READ_ONCE(ttk->tkd.timekeeper.tkr_mono.mult)) + 1;
+		left = timens_tk_raw_time(ttk, left);
 	return ktime_add_safe(host_now, left);
 }

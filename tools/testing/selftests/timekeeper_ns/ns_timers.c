@@ -1220,13 +1220,18 @@ TEST(leap_second)
 /* How long the test waits for them all: 3 s at 0.9 is 3.33 s, and more. */
 #define RATE_BOUND_NS		(6 * NSEC_PER_SEC)
 /*
- * The latest a timer may fire, on the namespace's clock: a placeholder
- * the implementation may tighten. A timer converted to the host's clock
- * as if the namespace's ran at the host's rate, and re-armed only when it
- * would fire early, fires up to 10% of 3 s, 300 ms, late at ADJ_TICK
- * 11000: that fails.
+ * The latest a timer may fire, on the namespace's clock. The kernel arms
+ * it at the host time its clock reaches the expiry at the rate of its NTP
+ * state, so it is late by the host's own NTP correction over the time left
+ * (none in the test guest, which runs no NTP), plus the timer slack
+ * (50 us), plus the time this process takes to wake and read the clock
+ * for up to 1000 timers in a slow guest: 50 ms in all. A timer converted
+ * as if the namespace's clock ran at the host's rate, and re-armed only
+ * when it would fire early, fires up to 10% of 3 s, 300 ms, late at
+ * ADJ_TICK 11000; one converted at its multiplier of the moment, which
+ * lags a tick change, fired 37 ms late.
  */
-#define RATE_MAX_LATE_NS	(250 * MSEC)
+#define RATE_MAX_LATE_NS	(50 * MSEC)
 /* The rate of the namespace's clock: right to 250 ppm over the test */
 #define RATE_PPM_TOL		250
 /* RLIMIT_SIGPENDING which the 800 POSIX timers' signals need */
