@@ -251,6 +251,29 @@ void timens_hrtimer_start_expires(struct hrtimer *timer, enum hrtimer_mode mode)
 }
 EXPORT_SYMBOL_GPL(timens_hrtimer_start_expires);
 
+/* timens_hrtimer_due() with the lock of the queue of @ns held */
+static bool __timens_hrtimer_due(struct hrtimer *timer, struct timens_timer *nt,
+				 struct time_namespace *ns, struct timens_timer_queue *q)
+{
+	ktime_t host;
+
+	lockdep_assert_held(&q->lock);
+	/* Cancelled meanwhile, or due already */
+	if (nt->ns != ns || RB_EMPTY_NODE(&nt->node.node))
+		return true;
+	/* Re-armed by a set of the clock since this expiry began: leave it */
+	if (hrtimer_is_queued(timer))
+		return false;
+	if (timens_tk_clock_now(ns, nt->clockid) >= nt->node.expires) {
+		timerqueue_del(&q->head, &nt->node);
+		RB_CLEAR_NODE(&nt->node.node);
+		return true;
+	}
+	host = timens_tk_timer_to_host(ns, nt->clockid, nt->node.expires, timer->base->clockid);
+	hrtimer_set_expires_range_ns(timer, host, nt->range);
+	return false;
+}
+
 /**
  * timens_hrtimer_due - Has the namespace clock of an expiring timer reached its expiry?
  * @timer:	the timer, in its expiry callback
@@ -270,7 +293,8 @@ bool timens_hrtimer_due(struct hrtimer *timer)
 	struct timens_timer *nt = timens_timer_of(timer);
 	struct time_namespace *ns;
 	struct timens_timer_queue *q;
-	ktime_t host;
+	unsigned long flags;
+	bool due;
 
 	if (!timer->is_timens)
 		return true;
@@ -279,21 +303,10 @@ bool timens_hrtimer_due(struct hrtimer *timer)
 		return true;
 
 	q = timens_tk_timers(ns);
-	guard(raw_spinlock_irqsave)(&q->lock);
-	/* Cancelled meanwhile, or due already */
-	if (nt->ns != ns || RB_EMPTY_NODE(&nt->node.node))
-		return true;
-	/* Re-armed by a set of the clock since this expiry began: leave it */
-	if (hrtimer_is_queued(timer))
-		return false;
-	if (timens_tk_clock_now(ns, nt->clockid) >= nt->node.expires) {
-		timerqueue_del(&q->head, &nt->node);
-		RB_CLEAR_NODE(&nt->node.node);
-		return true;
-	}
-	host = timens_tk_timer_to_host(ns, nt->clockid, nt->node.expires, timer->base->clockid);
-	hrtimer_set_expires_range_ns(timer, host, nt->range);
-	return false;
+	raw_spin_lock_irqsave(&q->lock, flags);
+	due = __timens_hrtimer_due(timer, nt, ns, q);
+	raw_spin_unlock_irqrestore(&q->lock, flags);
+	return due;
 }
 EXPORT_SYMBOL_GPL(timens_hrtimer_due);
 
