@@ -1121,12 +1121,36 @@ clockid_t timens_tk_timer_base(struct time_namespace *ns, clockid_t clockid)
 	return clockid == CLOCK_MONOTONIC ? CLOCK_MONOTONIC : CLOCK_BOOTTIME;
 }
 
+/*
+ * CLOCK_REALTIME of an own clock as its timers see it: from the moment a
+ * leap second is inserted, even before the tick which applies it, as the
+ * host's timers see the host's (tk->next_leap_ktime), so that no timer at
+ * the second after the leap expires during it.
+ */
+static ktime_t timens_tk_timer_real(struct timens_tk *ttk)
+{
+	struct timekeeper *tk = &ttk->tkd.timekeeper;
+	ktime_t real, mono, leap;
+	unsigned int seq;
+
+	timens_tk_refresh(ttk);
+	do {
+		seq = read_seqcount_begin(&ttk->tkd.seq);
+		leap = tk->next_leap_ktime;
+		real = tk_data_get_with_offset(&ttk->tkd, TK_OFFS_REAL);
+		mono = tk_data_get(&ttk->tkd);
+	} while (read_seqcount_retry(&ttk->tkd.seq, seq));
+
+	return mono >= leap ? ktime_sub(real, ktime_set(1, 0)) : real;
+}
+
 /**
- * timens_tk_clock_now - The time of a namespace clock, as its tasks read it
+ * timens_tk_clock_now - The time of a namespace clock, as its timers see it
  * @ns:		the namespace, with clocks of its own
  * @clockid:	CLOCK_REALTIME, CLOCK_TAI, CLOCK_MONOTONIC or CLOCK_BOOTTIME
  *
- * Return: the current time of @clockid in @ns.
+ * Return: the current time of @clockid in @ns, as its tasks read it; an
+ * inserted leap second counts from its start, as for the host's timers.
  */
 ktime_t timens_tk_clock_now(struct time_namespace *ns, clockid_t clockid)
 {
@@ -1134,6 +1158,11 @@ ktime_t timens_tk_clock_now(struct time_namespace *ns, clockid_t clockid)
 	struct timespec64 ts;
 
 	switch (clockid) {
+	case CLOCK_REALTIME:
+		if (timens_tk_own(ttk))
+			return timens_tk_timer_real(ttk);
+		timens_tk_read_clock(ttk, clockid, &ts);
+		break;
 	case CLOCK_MONOTONIC:
 	case CLOCK_BOOTTIME:
 		if (!timens_tk_get_own_ts64(ns, clockid, &ts)) {
