@@ -68,6 +68,19 @@ static struct hrtimer *timens_timer_hrtimer(struct timens_timer *nt)
 	return (struct hrtimer *)nt - 1;
 }
 
+/* The namespace whose clock @timer is armed on; NULL for a host clock */
+static struct time_namespace *timens_timer_ns(struct hrtimer *timer)
+{
+	return timer->is_timens ? READ_ONCE(timens_timer_of(timer)->ns) : NULL;
+}
+
+/* Let an inactive @timer run on the host clock @clockid, if it does not. */
+static void timens_timer_set_clock(struct hrtimer *timer, clockid_t clockid)
+{
+	if (timer->base->clockid != clockid)
+		hrtimer_set_clock(timer, clockid);
+}
+
 /**
  * timens_hrtimer_init - Let an hrtimer run on the clocks of a time namespace
  * @timer:	the timer, initialised, not armed, followed by a struct timens_timer
@@ -136,14 +149,18 @@ static void __timens_hrtimer_start(struct hrtimer *timer, struct timens_timer *n
 
 	timens_timer_put(timens_timer_dequeue(nt));
 
+	/* An inactive timer: its first arming, or one cancelled before */
 	if (!timens_tk_timer_queued(ns, nt->clockid)) {
-		host = timens_ktime_to_host(nt->clockid, nt->node.expires);
+		/* The host's clock, or one at fixed offsets from it */
+		host = nt->node.expires;
+		if (ns != &init_time_ns)
+			host = do_timens_ktime_to_host(nt->clockid, host, &ns->offsets);
+		timens_timer_set_clock(timer, nt->clockid);
 		hrtimer_start_range_ns(timer, host, nt->range, nt->mode);
 		return;
 	}
 
-	/* An inactive timer: its first arming, or one cancelled before */
-	hrtimer_set_clock(timer, timens_tk_timer_base(ns, nt->clockid));
+	timens_timer_set_clock(timer, timens_tk_timer_base(ns, nt->clockid));
 	q = timens_tk_timers(ns);
 	get_time_ns(ns);
 	scoped_guard(raw_spinlock_irqsave, &q->lock) {
@@ -213,8 +230,10 @@ void timens_hrtimer_set_expires(struct hrtimer *timer, ktime_t tim)
 	struct timens_timer *nt = timens_timer_of(timer);
 	clockid_t clockid = timer->base->clockid;
 
+	if (WARN_ON_ONCE(!timer->is_timens))
+		return;
 	timens_timer_put(timens_timer_dequeue(nt));
-	if (!timer->is_timens || !timens_tk_timer_queued(ns, clockid)) {
+	if (!timens_tk_timer_queued(ns, clockid)) {
 		hrtimer_set_expires(timer, timens_ktime_to_host(clockid, tim));
 		return;
 	}
@@ -290,15 +309,12 @@ static bool __timens_hrtimer_due(struct hrtimer *timer, struct timens_timer *nt,
  */
 bool timens_hrtimer_due(struct hrtimer *timer)
 {
+	struct time_namespace *ns = timens_timer_ns(timer);
 	struct timens_timer *nt = timens_timer_of(timer);
-	struct time_namespace *ns;
 	struct timens_timer_queue *q;
 	unsigned long flags;
 	bool due;
 
-	if (!timer->is_timens)
-		return true;
-	ns = READ_ONCE(nt->ns);
 	if (!ns)
 		return true;
 
@@ -333,7 +349,7 @@ void timens_hrtimer_cancel(struct hrtimer *timer)
  */
 bool timens_hrtimer_on_ns(struct hrtimer *timer)
 {
-	return timer->is_timens && READ_ONCE(timens_timer_of(timer)->ns);
+	return timens_timer_ns(timer);
 }
 EXPORT_SYMBOL_GPL(timens_hrtimer_on_ns);
 
@@ -346,10 +362,9 @@ EXPORT_SYMBOL_GPL(timens_hrtimer_on_ns);
  */
 ktime_t timens_hrtimer_remaining(struct hrtimer *timer)
 {
+	struct time_namespace *ns = timens_timer_ns(timer);
 	struct timens_timer *nt = timens_timer_of(timer);
-	struct time_namespace *ns;
 
-	ns = timer->is_timens ? READ_ONCE(nt->ns) : NULL;
 	if (!ns)
 		return hrtimer_expires_remaining_adjusted(timer);
 	return ktime_sub(nt->node.expires, timens_tk_clock_now(ns, nt->clockid));
@@ -370,7 +385,7 @@ u64 timens_hrtimer_forward(struct hrtimer *timer, ktime_t now, ktime_t interval)
 	ktime_t soft, exp;
 	u64 overruns;
 
-	if (!timer->is_timens || !READ_ONCE(nt->ns))
+	if (!timens_timer_ns(timer))
 		return hrtimer_forward(timer, now, interval);
 
 	/* The arithmetic of hrtimer_forward(), on the namespace expiry */
@@ -393,10 +408,9 @@ EXPORT_SYMBOL_GPL(timens_hrtimer_forward);
  */
 u64 timens_hrtimer_forward_now(struct hrtimer *timer, ktime_t interval)
 {
+	struct time_namespace *ns = timens_timer_ns(timer);
 	struct timens_timer *nt = timens_timer_of(timer);
-	struct time_namespace *ns;
 
-	ns = timer->is_timens ? READ_ONCE(nt->ns) : NULL;
 	if (!ns)
 		return hrtimer_forward_now(timer, interval);
 	return timens_hrtimer_forward(timer, timens_tk_clock_now(ns, nt->clockid), interval);
@@ -412,11 +426,10 @@ EXPORT_SYMBOL_GPL(timens_hrtimer_forward_now);
  */
 void timens_hrtimer_restart(struct hrtimer *timer)
 {
+	struct time_namespace *ns = timens_timer_ns(timer);
 	struct timens_timer *nt = timens_timer_of(timer);
-	struct time_namespace *ns;
 	struct timens_timer_queue *q;
 
-	ns = timer->is_timens ? READ_ONCE(nt->ns) : NULL;
 	if (!ns) {
 		hrtimer_restart(timer);
 		return;

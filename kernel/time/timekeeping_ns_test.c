@@ -859,6 +859,32 @@ struct ns_test_timer {
 
 TIMENS_TIMER_FOLLOWS(struct ns_test_timer, timer, nt);
 
+/*
+ * @clockid of @ns as its tasks read it, through the read paths of the
+ * clock syscalls rather than the timer code's own read, which decides
+ * whether a timer is due.
+ */
+static ktime_t ns_test_read(struct time_namespace *ns, clockid_t clockid)
+{
+	struct timespec64 ts;
+
+	switch (clockid) {
+	case CLOCK_REALTIME:
+		timens_tk_get_real_ts64(ns, &ts);
+		break;
+	case CLOCK_TAI:
+		timens_tk_get_clocktai_ts64(ns, &ts);
+		break;
+	default:
+		if (!timens_tk_get_own_ts64(ns, clockid, &ts)) {
+			ktime_get_ts64(&ts);
+			ts = timespec64_add(ts, ns->offsets.monotonic);
+		}
+		break;
+	}
+	return timespec64_to_ktime(ts);
+}
+
 static enum hrtimer_restart ns_test_timer_fn(struct hrtimer *timer)
 {
 	struct ns_test_timer *t = container_of(timer, struct ns_test_timer, timer);
@@ -867,7 +893,7 @@ static enum hrtimer_restart ns_test_timer_fn(struct hrtimer *timer)
 		atomic_inc(&t->early);
 		return HRTIMER_RESTART;
 	}
-	t->fired_at = timens_tk_clock_now(t->ns, t->clockid);
+	t->fired_at = ns_test_read(t->ns, t->clockid);
 	atomic_inc(&t->fired);
 	complete(&t->done);
 	return HRTIMER_NORESTART;
@@ -882,7 +908,7 @@ static void ns_test_arm(struct ns_test_timer *t, struct time_namespace *ns,
 	t->timer.function = ns_test_timer_fn;
 	t->ns = ns;
 	t->clockid = clockid;
-	t->expires = ktime_add_ns(timens_tk_clock_now(ns, clockid), delta);
+	t->expires = ktime_add_ns(ns_test_read(ns, clockid), delta);
 	atomic_set(&t->early, 0);
 	atomic_set(&t->fired, 0);
 	init_completion(&t->done);

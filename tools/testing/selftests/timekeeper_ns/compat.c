@@ -57,13 +57,6 @@ static void assert_write_fails(struct __test_metadata *_metadata, const char *s,
 	ASSERT_EQ(err, e) TH_LOG("writing \"%s\": %s", s, strerror(e));
 }
 
-/* adjtimex() reading only: returns the clock state, fills @tx. */
-static int ntp_read(struct timex *tx)
-{
-	memset(tx, 0, sizeof(*tx));
-	return adjtimex(tx);
-}
-
 static int set_freq(long freq)
 {
 	struct timex tx = { .modes = ADJ_FREQUENCY, .freq = freq };
@@ -154,12 +147,8 @@ static const char *skip_reason;
  */
 static bool cannot_run(bool optin)
 {
-	skip_reason = NULL;
-	if (geteuid())
-		skip_reason = "needs root";
-	else if (access("/proc/self/ns/time", F_OK))
-		skip_reason = "no time namespaces";
-	else if (optin && !have_timens_clock())
+	skip_reason = tk_cannot_run();
+	if (!skip_reason && optin && !have_timens_clock())
 		skip_reason = "no " TIMENS_CLOCK;
 	return skip_reason;
 }

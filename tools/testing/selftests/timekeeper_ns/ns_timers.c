@@ -159,13 +159,6 @@ static void sleep_until_raw(long long raw)
 	}
 }
 
-/* adjtimex() reading only: returns the clock state, fills @tx. */
-static int ntp_read(struct timex *tx)
-{
-	memset(tx, 0, sizeof(*tx));
-	return adjtimex(tx);
-}
-
 /* The default of adjtimex()'s tick: a USER_HZ tick, in us */
 static long user_tick(void)
 {
@@ -977,11 +970,7 @@ static const char *skip_reason;
 /* Whether the tests cannot run here; skip_reason says why. */
 static bool cannot_run(void)
 {
-	skip_reason = NULL;
-	if (geteuid())
-		skip_reason = "needs root";
-	else if (access("/proc/self/ns/time", F_OK))
-		skip_reason = "no time namespaces";
+	skip_reason = tk_cannot_run();
 	return skip_reason;
 }
 
@@ -1136,17 +1125,7 @@ static void leap_second_timers(struct __test_metadata *_metadata)
 	ASSERT_EQ(0, clock_settime(CLOCK_REALTIME, &eve)) TH_LOG("clock_settime: %s",
 								 strerror(errno));
 	r1 = clock_ns(RAW);
-	/*
-	 * A set clears the NTP state, STA_INS too, so STA_INS comes after.
-	 * Without STA_UNSYNC, and with a maximum error far from the limit
-	 * at which STA_UNSYNC is set again, adjtimex() returns the leap
-	 * second state rather than TIME_ERROR.
-	 */
-	ASSERT_LE(0, ntp_read(&tx));
-	tx.modes = ADJ_STATUS | ADJ_MAXERROR;
-	tx.status = (tx.status | STA_INS) & ~STA_UNSYNC;
-	tx.maxerror = 0;
-	ASSERT_LE(0, adjtimex(&tx)) TH_LOG("ADJ_STATUS: %s", strerror(errno));
+	tk_insert_leap(_metadata);
 
 	init_waiters(w, spec, n, 0, 0);
 	for (i = 0; i < n; i++) {
@@ -1509,38 +1488,54 @@ static void host_step_waiters(struct __test_metadata *_metadata, struct peer *p)
  * at once. The host's clock is stepped back once the children are done,
  * whatever they found.
  */
-TEST(host_step)
+/*
+ * Fork a peer with a clock of its own and one following the host, both
+ * running @fn; once both are ready, step the host's clock by @step (and,
+ * if @tell, tell them), reap them and step the host's clock back, whatever
+ * they found. Both must pass, and the host's clock must be restored.
+ */
+static void host_step_peers(struct __test_metadata *_metadata,
+			    void (*fn)(struct __test_metadata *_metadata, struct peer *p),
+			    long long step, bool tell)
 {
 	struct peer p[2] = {
-		{ .own = true, .fn = host_step_waiters },
-		{ .own = false, .fn = host_step_waiters },
+		{ .own = true, .fn = fn },
+		{ .own = false, .fn = fn },
 	};
 	int stepped = -1, restored = -1, err = 0, status[2], i;
+	bool ready, went = !tell;
 	long long host_off;
-	bool ready;
 
-	if (cannot_step_host())
-		SKIP(return, "%s", skip_reason);
 	host_off = realtime_offset_ns();
 	peers_fork(_metadata, p, 2);
 	ready = get_byte(p[0].ready[0]) && get_byte(p[1].ready[0]);
 	if (ready) {
-		stepped = step_realtime(HOST_STEP_NS);
+		stepped = step_realtime(step);
 		err = errno;
+		if (tell)
+			went = put_byte(p[0].go[1]) && put_byte(p[1].go[1]);
 	}
 	peers_reap(p, 2, status);
 	if (!stepped) {
-		restored = step_realtime(-HOST_STEP_NS);
+		restored = step_realtime(-step);
 		err = errno;
 	}
 	ASSERT_TRUE(ready) TH_LOG("a child did not arm");
 	ASSERT_EQ(0, stepped) TH_LOG("host clock_settime: %s", strerror(err));
 	ASSERT_EQ(0, restored) TH_LOG("host clock_settime back: %s", strerror(err));
 	EXPECT_TRUE(realtime_unchanged_since(host_off)) TH_LOG("host CLOCK_REALTIME not restored");
+	EXPECT_TRUE(went);
 	for (i = 0; i < 2; i++) {
 		EXPECT_TRUE(WIFEXITED(status[i]) && !WEXITSTATUS(status[i]))
 			TH_LOG("%s namespace: wait status %#x", peer_name(&p[i]), status[i]);
 	}
+}
+
+TEST(host_step)
+{
+	if (cannot_step_host())
+		SKIP(return, "%s", skip_reason);
+	host_step_peers(_metadata, host_step_waiters, HOST_STEP_NS, false);
 }
 
 /*
@@ -1574,38 +1569,9 @@ static void host_cancel_child(struct __test_metadata *_metadata, struct peer *p)
  */
 TEST(host_step_cancel_on_set)
 {
-	struct peer p[2] = {
-		{ .own = true, .fn = host_cancel_child },
-		{ .own = false, .fn = host_cancel_child },
-	};
-	int stepped = -1, restored = -1, err = 0, status[2], i;
-	long long host_off;
-	bool ready, went = false;
-
 	if (cannot_step_host())
 		SKIP(return, "%s", skip_reason);
-	host_off = realtime_offset_ns();
-	peers_fork(_metadata, p, 2);
-	ready = get_byte(p[0].ready[0]) && get_byte(p[1].ready[0]);
-	if (ready) {
-		stepped = step_realtime(HOST_CANCEL_STEP_NS);
-		err = errno;
-		went = put_byte(p[0].go[1]) && put_byte(p[1].go[1]);
-	}
-	peers_reap(p, 2, status);
-	if (!stepped) {
-		restored = step_realtime(-HOST_CANCEL_STEP_NS);
-		err = errno;
-	}
-	ASSERT_TRUE(ready) TH_LOG("a child did not arm");
-	ASSERT_EQ(0, stepped) TH_LOG("host clock_settime: %s", strerror(err));
-	ASSERT_EQ(0, restored) TH_LOG("host clock_settime back: %s", strerror(err));
-	EXPECT_TRUE(realtime_unchanged_since(host_off)) TH_LOG("host CLOCK_REALTIME not restored");
-	EXPECT_TRUE(went);
-	for (i = 0; i < 2; i++) {
-		EXPECT_TRUE(WIFEXITED(status[i]) && !WEXITSTATUS(status[i]))
-			TH_LOG("%s namespace: wait status %#x", peer_name(&p[i]), status[i]);
-	}
+	host_step_peers(_metadata, host_cancel_child, HOST_CANCEL_STEP_NS, true);
 }
 
 /*

@@ -43,13 +43,6 @@
 /* adjtimex() frequencies: ppm, scaled by 2^16 */
 #define PPM(x)		((long)(x) << 16)
 
-/* adjtimex() reading only: returns the clock state, fills @tx. */
-static int ntp_read(struct timex *tx)
-{
-	memset(tx, 0, sizeof(*tx));
-	return adjtimex(tx);
-}
-
 /* Steer the frequency of the caller's clock, which gives it its own. */
 static void set_freq(struct __test_metadata *_metadata, long freq)
 {
@@ -393,16 +386,7 @@ static void insert_leap_second(struct __test_metadata *_metadata, const struct t
 	m0 = clock_ns(CLOCK_MONOTONIC_RAW);
 	set_realtime(_metadata, LEAP_EVE + 8);
 	m1 = clock_ns(CLOCK_MONOTONIC_RAW);
-	ASSERT_LE(0, ntp_read(&tx));
-	/*
-	 * Without STA_UNSYNC, and with a maximum error far from the limit
-	 * at which STA_UNSYNC is set again, adjtimex() returns the leap
-	 * second state rather than TIME_ERROR.
-	 */
-	tx.modes = ADJ_STATUS | ADJ_MAXERROR;
-	tx.status = (tx.status | STA_INS) & ~STA_UNSYNC;
-	tx.maxerror = 0;
-	ASSERT_LE(0, adjtimex(&tx)) TH_LOG("ADJ_STATUS: %s", strerror(errno));
+	tk_insert_leap(_metadata);
 	ASSERT_EQ(0, clock_nanosleep(CLOCK_MONOTONIC, 0, &four_s, NULL));
 
 	real = clock_at(CLOCK_REALTIME, &mono);

@@ -260,11 +260,7 @@ static const char *skip_reason;
 /* Whether the tests cannot run here; skip_reason says why. */
 static bool cannot_run(void)
 {
-	skip_reason = NULL;
-	if (geteuid())
-		skip_reason = "needs root";
-	else if (access("/proc/self/ns/time", F_OK))
-		skip_reason = "no time namespaces";
+	skip_reason = tk_cannot_run();
 	return skip_reason;
 }
 

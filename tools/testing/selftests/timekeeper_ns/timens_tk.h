@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/timex.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -117,6 +118,13 @@ static inline int step_realtime(int64_t delta)
 	return clock_settime(CLOCK_REALTIME, &ts);
 }
 
+/* Read the caller's NTP state: adjtimex()'s clock state, or -1 with errno. */
+static inline int ntp_read(struct timex *tx)
+{
+	memset(tx, 0, sizeof(*tx));
+	return adjtimex(tx);
+}
+
 /* Run a call that must fail: true when it returned -1 with errno @want. */
 #define FAILS_WITH(call, want)	((call) == -1 && errno == (want))
 
@@ -165,6 +173,19 @@ static inline int drop_to_nobody(void)
 {
 	return setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
 	       setresuid(NOBODY, NOBODY, NOBODY);
+}
+
+/*
+ * Why the tests, which create time namespaces as real root, cannot run
+ * here; NULL if they can.
+ */
+static inline const char *tk_cannot_run(void)
+{
+	if (geteuid())
+		return "needs root";
+	if (access("/proc/self/ns/time", F_OK))
+		return "no time namespaces";
+	return NULL;
 }
 
 /* How tk_unshare() creates a time namespace */
@@ -319,6 +340,24 @@ static inline void tk_run_in_child(struct __test_metadata *_metadata,
 				   void (*fn)(struct __test_metadata *_metadata))
 {
 	tk_run_forked(_metadata, fork(), fn);
+}
+
+/*
+ * Arm a leap second insertion at the end of the current UTC day of the
+ * caller's clock. A set of the clock clears the NTP state, STA_INS too, so
+ * this comes after it. Without STA_UNSYNC, and with a maximum error far
+ * from the limit at which STA_UNSYNC is set again, adjtimex() returns the
+ * leap second state rather than TIME_ERROR.
+ */
+static inline void tk_insert_leap(struct __test_metadata *_metadata)
+{
+	struct timex tx;
+
+	ASSERT_LE(0, ntp_read(&tx));
+	tx.modes = ADJ_STATUS | ADJ_MAXERROR;
+	tx.status = (tx.status | STA_INS) & ~STA_UNSYNC;
+	tx.maxerror = 0;
+	ASSERT_LE(0, adjtimex(&tx)) TH_LOG("ADJ_STATUS: %s", strerror(errno));
 }
 #endif /* __KSELFTEST_HARNESS_H */
 
