@@ -18,8 +18,8 @@ check-quick:
 lint: kernel
 	harness/lint
 
-bench:
-	@echo "no benchmarks yet"
+bench: deps
+	harness/bench
 
 demo: kernel
 	harness/vm-run --timeout 120 -- harness/demo-guest
