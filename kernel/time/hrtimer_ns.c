@@ -91,7 +91,7 @@ void timens_hrtimer_init(struct hrtimer *timer)
 {
 	struct timens_timer *nt = timens_timer_of(timer);
 
-	WARN_ON_ONCE(nt->ns);
+	/* On-stack sleepers come here with whatever the stack held */
 	*nt = (struct timens_timer) {};
 	RB_CLEAR_NODE(&nt->node.node);
 	timer->is_timens = 1;
