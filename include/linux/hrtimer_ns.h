@@ -91,8 +91,10 @@ ktime_t timens_hrtimer_remaining(struct hrtimer *timer);
 u64 timens_hrtimer_forward(struct hrtimer *timer, ktime_t now, ktime_t interval);
 u64 timens_hrtimer_forward_now(struct hrtimer *timer, ktime_t interval);
 void timens_hrtimer_restart(struct hrtimer *timer);
-void timens_timers_clock_was_set(struct time_namespace *ns);
+void timens_timers_clock_was_set(struct time_namespace *ns, bool cancel);
 void timens_hrtimer_set_expires(struct hrtimer *timer, ktime_t tim);
+ktime_t timens_hrtimer_cb_get_time(struct hrtimer *timer);
+u64 timens_hrtimer_forward_requeue(struct hrtimer *timer, ktime_t now, ktime_t interval);
 
 #ifdef CONFIG_TIMERFD
 void timerfd_timens_clock_was_set(struct time_namespace *ns);
@@ -117,8 +119,10 @@ ktime_t timens_hrtimer_remaining(struct hrtimer *timer);
 u64 timens_hrtimer_forward(struct hrtimer *timer, ktime_t now, ktime_t interval);
 u64 timens_hrtimer_forward_now(struct hrtimer *timer, ktime_t interval);
 void timens_hrtimer_restart(struct hrtimer *timer);
-static inline void timens_timers_clock_was_set(struct time_namespace *ns) { }
+static inline void timens_timers_clock_was_set(struct time_namespace *ns, bool cancel) { }
 void timens_hrtimer_set_expires(struct hrtimer *timer, ktime_t tim);
+ktime_t timens_hrtimer_cb_get_time(struct hrtimer *timer);
+u64 timens_hrtimer_forward_requeue(struct hrtimer *timer, ktime_t now, ktime_t interval);
 
 #endif /* CONFIG_TIME_NS_TIMEKEEPER */
 

@@ -12,11 +12,14 @@
  * happens, for that namespace only:
  *
  * - A step of the namespace's clock (settimeofday, clock_settime,
- *   ADJ_SETOFFSET) or a change of its frequency or tick: the setter walks
- *   the namespace's queue and re-arms each timer at its new host expiry
- *   (timens_timers_clock_was_set()). That is O(timers of the namespace);
- *   neither the host's tick, timekeeping_update() nor clock_was_set()
- *   ever looks at a namespace or at its timers.
+ *   ADJ_SETOFFSET, a new TAI offset, a leap second of its own clock), a
+ *   change of its rate (frequency, tick, offset slew, status) or its
+ *   switch to a clock of its own: the setter walks the namespace's queue
+ *   and re-arms each timer at its new host expiry, on the host clock the
+ *   namespace's clock now runs on (timens_timers_clock_was_set()). That
+ *   is O(timers of the namespace); neither the host's tick,
+ *   timekeeping_update() nor clock_was_set() ever looks at a namespace or
+ *   at its timers.
  *
  * - A rate which differs from the one the conversion assumed (an NTP slew
  *   of the namespace's own clock, a leap second of its own): the expiry
@@ -26,11 +29,14 @@
  *   ever expires before its namespace clock reaches its expiry.
  *
  * A namespace which follows the host runs at the host's rate and keeps
- * its REALTIME and TAI timers on the host's REALTIME and TAI bases: a host
- * step or leap second moves them as it moves the host's, with no walk.
- * One with a clock of its own keeps them on the host's BOOTTIME base (its
- * CLOCK_MONOTONIC timers on MONOTONIC), which host steps do not move and
- * which, as its clocks, advances across a host suspend.
+ * its timers on the host's bases of the same clocks: a host step or leap
+ * second moves its REALTIME and TAI timers as it moves the host's, with
+ * no walk. One with a clock of its own keeps them on the host's BOOTTIME
+ * base (its CLOCK_MONOTONIC timers on MONOTONIC), which host steps do not
+ * move and which, as its clocks, advances across a host suspend. Its
+ * switch to a clock of its own moves its armed timers there. A timer whose
+ * expiry callback runs during that walk stays on the base it was on until
+ * it is armed again: a host step meanwhile can make it late, never early.
  *
  * A timer which can be armed so is followed in memory by its struct
  * timens_timer (TIMENS_TIMER_FOLLOWS()), and hrtimer::is_timens says so:
@@ -49,6 +55,12 @@
  *   hrtimer base lock) nest inside queue->lock; queue->lock is never
  *   taken with either of them held. The reference on the namespace is
  *   dropped outside queue->lock.
+ *
+ *   The user of a timer may cancel it, and drop the last reference on its
+ *   namespace, while its expiry callback runs on another CPU: the callback
+ *   looks at the namespace under rcu_read_lock() (time namespaces with
+ *   clocks of their own are freed after a grace period) and finds under
+ *   queue->lock whether the timer is still queued there.
  */
 
 #include <linux/hrtimer.h>
@@ -132,12 +144,22 @@ static void timens_timer_put(struct time_namespace *ns)
 		put_time_ns(ns);
 }
 
-/* (Re)arm @timer at the host time of its namespace expiry. queue->lock held. */
+/*
+ * (Re)arm @timer at the host time of its namespace expiry, on the host
+ * clock which the namespace's clock runs on now; a timer whose callback
+ * runs stays on its base. queue->lock held, so that a switch of the
+ * namespace to a clock of its own, which walks the queue afterwards, is
+ * seen by every timer in it.
+ */
 static void timens_timer_arm(struct hrtimer *timer, struct timens_timer *nt)
 {
-	ktime_t host = timens_tk_timer_to_host(nt->ns, nt->clockid, nt->node.expires,
-					       timer->base->clockid);
+	struct time_namespace *ns = nt->ns;
+	clockid_t base = timens_tk_timer_base(ns, nt->clockid);
+	ktime_t host;
 
+	if (timer->base->clockid != base)
+		hrtimer_set_clock(timer, base);
+	host = timens_tk_timer_to_host(ns, nt->clockid, nt->node.expires, timer->base->clockid);
 	hrtimer_start_range_ns(timer, host, nt->range, nt->mode);
 }
 
@@ -160,7 +182,6 @@ static void __timens_hrtimer_start(struct hrtimer *timer, struct timens_timer *n
 		return;
 	}
 
-	timens_timer_set_clock(timer, timens_tk_timer_base(ns, nt->clockid));
 	q = timens_tk_timers(ns);
 	get_time_ns(ns);
 	scoped_guard(raw_spinlock_irqsave, &q->lock) {
@@ -309,19 +330,25 @@ static bool __timens_hrtimer_due(struct hrtimer *timer, struct timens_timer *nt,
  */
 bool timens_hrtimer_due(struct hrtimer *timer)
 {
-	struct time_namespace *ns = timens_timer_ns(timer);
 	struct timens_timer *nt = timens_timer_of(timer);
 	struct timens_timer_queue *q;
+	struct time_namespace *ns;
 	unsigned long flags;
-	bool due;
+	bool due = true;
 
-	if (!ns)
+	if (!timer->is_timens)
 		return true;
 
-	q = timens_tk_timers(ns);
-	raw_spin_lock_irqsave(&q->lock, flags);
-	due = __timens_hrtimer_due(timer, nt, ns, q);
-	raw_spin_unlock_irqrestore(&q->lock, flags);
+	/* Its user may cancel it meanwhile and drop the last reference. */
+	rcu_read_lock();
+	ns = READ_ONCE(nt->ns);
+	if (ns) {
+		q = timens_tk_timers(ns);
+		raw_spin_lock_irqsave(&q->lock, flags);
+		due = __timens_hrtimer_due(timer, nt, ns, q);
+		raw_spin_unlock_irqrestore(&q->lock, flags);
+	}
+	rcu_read_unlock();
 	return due;
 }
 EXPORT_SYMBOL_GPL(timens_hrtimer_due);
@@ -443,14 +470,73 @@ void timens_hrtimer_restart(struct hrtimer *timer)
 EXPORT_SYMBOL_GPL(timens_hrtimer_restart);
 
 /**
+ * timens_hrtimer_cb_get_time - hrtimer_cb_get_time() on the clock a timer was armed on
+ * @timer:	the timer, in its expiry callback
+ *
+ * Return: the time of the namespace clock @timer was armed on, if it was
+ * armed on one which can be set or steered; else the time of its base.
+ */
+ktime_t timens_hrtimer_cb_get_time(struct hrtimer *timer)
+{
+	struct time_namespace *ns = timens_timer_ns(timer);
+
+	if (!ns)
+		return hrtimer_cb_get_time(timer);
+	return timens_tk_clock_now(ns, timens_timer_of(timer)->clockid);
+}
+EXPORT_SYMBOL_GPL(timens_hrtimer_cb_get_time);
+
+/**
+ * timens_hrtimer_forward_requeue - Forward an expiring timer on the clock it was armed on
+ * @timer:	the timer, in its expiry callback, which returns HRTIMER_RESTART
+ * @now:	the time to forward past, on that clock
+ * @interval:	the period
+ *
+ * hrtimer_forward() for a periodic timer which its callback restarts. A
+ * timer on a namespace clock is forwarded in namespace time and queued
+ * again on its namespace, at the host time of its new expiry, so that a
+ * set of the namespace's clock re-arms it.
+ *
+ * Return: the number of overruns, as hrtimer_forward() returns them.
+ */
+u64 timens_hrtimer_forward_requeue(struct hrtimer *timer, ktime_t now, ktime_t interval)
+{
+	struct time_namespace *ns = timens_timer_ns(timer);
+	struct timens_timer *nt = timens_timer_of(timer);
+	struct timens_timer_queue *q;
+	u64 overruns;
+	ktime_t host;
+
+	if (!ns)
+		return hrtimer_forward(timer, now, interval);
+
+	overruns = timens_hrtimer_forward(timer, now, interval);
+	q = timens_tk_timers(ns);
+	scoped_guard(raw_spinlock_irqsave, &q->lock) {
+		timens_timer_enqueue(q, nt, ns);
+		/* Its callback runs: it stays on its base, which it returns to */
+		host = timens_tk_timer_to_host(ns, nt->clockid, nt->node.expires,
+					       timer->base->clockid);
+		hrtimer_set_expires_range_ns(timer, host, nt->range);
+	}
+	return overruns;
+}
+EXPORT_SYMBOL_GPL(timens_hrtimer_forward_requeue);
+
+/**
  * timens_timers_clock_was_set - Re-arm the timers of a namespace whose clock changed
- * @ns:		the namespace, whose clock was stepped or whose rate changed
+ * @ns:		the namespace, whose clock was stepped, whose rate changed or
+ *		which switched to a clock of its own
+ * @cancel:	its CLOCK_REALTIME was set or stepped (not only steered): cancel
+ *		its TFD_TIMER_CANCEL_ON_SET timerfds, as clock_was_set() cancels
+ *		those of the host
  *
  * Re-arms every timer queued on @ns at the host time of its expiry under
- * the namespace's new clock; those which became due expire at once.
- * Costs O(timers of @ns); touches nothing of any other namespace.
+ * the namespace's new clock, on the host clock which that runs on; those
+ * which became due expire at once. Costs O(timers of @ns); touches
+ * nothing of any other namespace.
  */
-void timens_timers_clock_was_set(struct time_namespace *ns)
+void timens_timers_clock_was_set(struct time_namespace *ns, bool cancel)
 {
 	struct timens_timer_queue *q = timens_tk_timers(ns);
 	struct timerqueue_node *node;
@@ -464,7 +550,8 @@ void timens_timers_clock_was_set(struct time_namespace *ns)
 		}
 	}
 	/* As clock_was_set() for the host's clock */
-	timerfd_timens_clock_was_set(ns);
+	if (cancel)
+		timerfd_timens_clock_was_set(ns);
 }
 
 #else /* !CONFIG_TIME_NS_TIMEKEEPER */
@@ -520,5 +607,17 @@ void timens_hrtimer_restart(struct hrtimer *timer)
 	hrtimer_restart(timer);
 }
 EXPORT_SYMBOL_GPL(timens_hrtimer_restart);
+
+ktime_t timens_hrtimer_cb_get_time(struct hrtimer *timer)
+{
+	return hrtimer_cb_get_time(timer);
+}
+EXPORT_SYMBOL_GPL(timens_hrtimer_cb_get_time);
+
+u64 timens_hrtimer_forward_requeue(struct hrtimer *timer, ktime_t now, ktime_t interval)
+{
+	return hrtimer_forward(timer, now, interval);
+}
+EXPORT_SYMBOL_GPL(timens_hrtimer_forward_requeue);
 
 #endif /* CONFIG_TIME_NS_TIMEKEEPER */

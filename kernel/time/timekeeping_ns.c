@@ -67,6 +67,15 @@
  *   namespace lock is held. ttk->timers.lock, the lock of the
  *   namespace's timer queue (hrtimer_ns.c), nests outside ttk->lock:
  *   a set re-arms the namespace's timers after it dropped ttk->lock.
+ *
+ * Leap seconds of an own clock are sets of the clock for its timers, as
+ * the host's are for the host's timers: ttk->leap_timer, a host timer,
+ * expires when the clock reaches its armed leap second and walks the
+ * namespace's timers. A reader which applied a leap second on its way
+ * (tk_data_advance() said so) may hold the timer queue's lock: it only
+ * marks ttk->leap_applied and starts the leap timer at once. The leap
+ * timer is cancelled before the namespace is freed; it needs no
+ * reference, as nothing is queued on a namespace which has none left.
  */
 
 #include <linux/audit.h>
@@ -104,6 +113,13 @@
  * @ntp:	 the NTP state which steers @tkd
  * @host_slept:	 the time the host was suspended, as far as @tkd accounts it
  * @timers:	 the timers armed on the namespace's clocks (hrtimer_ns.c)
+ * @leap_timer:	 expires when @tkd reaches its next leap second, or next
+ *		 second when one is armed and @tkd has not taken it up yet;
+ *		 and at once when a reader applied a leap second: the leap
+ *		 second is a set of the clock for the namespace's timers
+ * @leap_applied: a reader applied a leap second which @leap_timer has not
+ *		 told the namespace's timers of yet
+ * @ns:		 the namespace, for @leap_timer
  *
  * @real_offset, @set_floor, @set_base, @tai_adjust and @nano are only used
  * while !@own.
@@ -123,6 +139,9 @@ struct timens_tk {
 	struct ntp_data		ntp;
 	ktime_t			host_slept;
 	struct timens_timer_queue timers;
+	struct hrtimer		leap_timer;
+	int			leap_applied;
+	struct time_namespace	*ns;
 };
 
 /*
@@ -136,6 +155,9 @@ struct timens_tk {
 #define TIMENS_CLOCK_SHIFT	31
 #define TIMENS_CLOCK_MULT	BIT(TIMENS_CLOCK_SHIFT)
 #define TIMENS_CLOCK_MAXADJ	(TIMENS_CLOCK_MULT / 100 * 11)
+
+static enum hrtimer_restart timens_tk_leap_fn(struct hrtimer *timer);
+static void timens_tk_clock_was_set(struct time_namespace *ns, bool cancel);
 
 static u64 timens_tk_clock_read(struct clocksource *cs)
 {
@@ -193,8 +215,11 @@ static void timens_tk_refresh(struct timens_tk *ttk)
 	ktime_t slept;
 
 	if (ktime_get_raw_ns() - READ_ONCE(tk->tkr_mono.cycle_last) >=
-	    READ_ONCE(tk->cycle_interval))
-		tk_data_advance(&ttk->tkd);
+	    READ_ONCE(tk->cycle_interval) && tk_data_advance(&ttk->tkd)) {
+		/* A leap second: tell the namespace's timers, outside their locks */
+		WRITE_ONCE(ttk->leap_applied, 1);
+		hrtimer_start(&ttk->leap_timer, 0, HRTIMER_MODE_ABS_SOFT);
+	}
 
 	slept = timens_tk_host_slept();
 	if (unlikely(slept != READ_ONCE(ttk->host_slept)))
@@ -442,6 +467,9 @@ static int timens_tk_alloc(struct time_namespace *ns, struct timens_tk *parent)
 	raw_spin_lock_init(&ttk->timers.lock);
 	timerqueue_init_head(&ttk->timers.head);
 	INIT_LIST_HEAD(&ttk->timers.cancel_list);
+	hrtimer_init(&ttk->leap_timer, CLOCK_BOOTTIME, HRTIMER_MODE_ABS_SOFT);
+	ttk->leap_timer.function = timens_tk_leap_fn;
+	ttk->ns = ns;
 	ttk->real_offset = snap.real_offset;
 	ttk->tai_adjust = snap.tai_adjust;
 	ttk->tz = snap.tz;
@@ -513,8 +541,11 @@ int timens_tk_make_local(struct time_namespace *ns)
  */
 void timens_tk_free(struct time_namespace *ns)
 {
+	if (!ns->tk)
+		return;
 	/* Each armed timer holds a reference on its namespace */
-	WARN_ON_ONCE(ns->tk && timerqueue_getnext(&ns->tk->timers.head));
+	WARN_ON_ONCE(timerqueue_getnext(&ns->tk->timers.head));
+	hrtimer_cancel(&ns->tk->leap_timer);
 	kfree(ns->tk);
 	ns->tk = NULL;
 }
@@ -840,7 +871,7 @@ int timens_tk_settime64(struct time_namespace *ns, const struct timespec64 *tv)
 	if (ret == -EAGAIN)
 		ret = tk_data_settimeofday(&ttk->tkd, tv);
 	if (!ret)
-		timens_timers_clock_was_set(ns);
+		timens_tk_clock_was_set(ns, true);
 	return ret;
 }
 
@@ -863,9 +894,6 @@ void timens_tk_set_timezone(struct time_namespace *ns, const struct timezone *tz
 /* The adjtimex() modes which steer the clock, and need a timekeeper of its own */
 #define TIMENS_ADJ_STEER	(ADJ_OFFSET | ADJ_FREQUENCY | ADJ_MAXERROR | ADJ_ESTERROR | \
 				 ADJ_STATUS | ADJ_TIMECONST | ADJ_TICK)
-
-/* The adjtimex() modes which change when the namespace's timers expire */
-#define TIMENS_ADJ_REARM	(ADJ_SETOFFSET | ADJ_FREQUENCY | ADJ_TICK)
 
 static bool timens_tk_steers(const struct __kernel_timex *txc)
 {
@@ -997,13 +1025,15 @@ int timens_tk_adjtimex(struct time_namespace *ns, struct __kernel_timex *txc)
 {
 	unsigned int modes = txc->modes & ADJ_ADJTIME ? 0 : txc->modes;
 	struct timens_tk *ttk = ns->tk;
+	bool steers, switched = false;
 	int ret;
 
 	ret = timekeeping_validate_timex(txc, ns->user_ns);
 	if (ret)
 		return ret;
 
-	if (!timens_tk_own(ttk) && timens_tk_steers(txc)) {
+	steers = timens_tk_steers(txc);
+	if (!timens_tk_own(ttk) && steers) {
 		if (txc->modes & ADJ_SETOFFSET) {
 			ret = timens_tk_check_step(ns, txc);
 			if (ret)
@@ -1012,6 +1042,7 @@ int timens_tk_adjtimex(struct time_namespace *ns, struct __kernel_timex *txc)
 		ret = timens_tk_take_over(ttk);
 		if (ret)
 			return ret;
+		switched = true;
 	}
 	do {
 		if (timens_tk_own(ttk))
@@ -1020,9 +1051,13 @@ int timens_tk_adjtimex(struct time_namespace *ns, struct __kernel_timex *txc)
 			ret = timens_tk_follow_adjtimex(ns, txc);
 	} while (ret == -EAGAIN);
 
-	/* A step, or a new rate: the namespace's timers expire at other host times. */
-	if (ret >= 0 && (modes & TIMENS_ADJ_REARM))
-		timens_timers_clock_was_set(ns);
+	/*
+	 * A step, a new TAI offset or rate, or the switch to a clock of its
+	 * own: the namespace's timers expire at other host times. Only a
+	 * step is a set, which cancels its CANCEL_ON_SET timerfds.
+	 */
+	if (switched || (ret >= 0 && (steers || (modes & (ADJ_SETOFFSET | ADJ_TAI)))))
+		timens_tk_clock_was_set(ns, ret >= 0 && (modes & ADJ_SETOFFSET));
 	return ret;
 }
 
@@ -1081,24 +1116,23 @@ bool timens_tk_is_own(struct time_namespace *ns)
  * @ns:		the namespace
  * @clockid:	the clock of the timer
  *
- * Return: true for CLOCK_REALTIME and CLOCK_TAI of a namespace with clocks
- * of its own, and for its CLOCK_MONOTONIC and CLOCK_BOOTTIME once it runs
- * a timekeeper of its own: clocks which can be set or steered; false for
- * the clocks which are the host's, or the host's shifted by a fixed offset.
+ * Return: true for CLOCK_REALTIME, CLOCK_TAI, CLOCK_MONOTONIC and
+ * CLOCK_BOOTTIME of a namespace with clocks of its own: clocks which can
+ * be set or steered, or which run at a rate of their own once it switches
+ * to a timekeeper of its own, which moves its timers; false for the
+ * clocks of any other namespace, which are the host's shifted by fixed
+ * offsets.
  */
 bool timens_tk_timer_queued(struct time_namespace *ns, clockid_t clockid)
 {
-	struct timens_tk *ttk = ns->tk;
-
-	if (!ttk)
+	if (!ns->tk)
 		return false;
 	switch (clockid) {
 	case CLOCK_REALTIME:
 	case CLOCK_TAI:
-		return true;
 	case CLOCK_MONOTONIC:
 	case CLOCK_BOOTTIME:
-		return timens_tk_own(ttk);
+		return true;
 	default:
 		return false;
 	}
@@ -1219,7 +1253,7 @@ static u64 timens_tk_raw_time(struct timens_tk *ttk, u64 delta)
  * @host_clock:	the host clock the timer runs on
  *
  * A namespace which follows the host, on the host's clock of the same id,
- * converts exactly, with its offset. Otherwise the time left until
+ * converts exactly, with its offsets. Otherwise the time left until
  * @expires is scaled by the rate of the namespace's timekeeper to the
  * host's CLOCK_MONOTONIC_RAW, which the host clocks run at but for the
  * host's NTP corrections, and rounded up (timens_tk_raw_time()). The result is exact while the
@@ -1241,8 +1275,9 @@ ktime_t timens_tk_timer_to_host(struct time_namespace *ns, clockid_t clockid,
 
 	if (expires == KTIME_MAX)
 		return KTIME_MAX;
+	/* Following the host: the host's clock, at fixed offsets */
 	if (!timens_tk_own(ttk) && host_clock == clockid)
-		return timens_tk_to_host(ns, clockid, expires);
+		return do_timens_ktime_to_host(clockid, expires, &ns->offsets);
 
 	now = timens_tk_clock_now(ns, clockid);
 	host_now = timens_tk_host_now(host_clock);
@@ -1252,4 +1287,91 @@ ktime_t timens_tk_timer_to_host(struct time_namespace *ns, clockid_t clockid,
 	if (timens_tk_own(ttk))
 		left = timens_tk_raw_time(ttk, left);
 	return ktime_add_safe(host_now, left);
+}
+
+/*
+ * When the leap second armed in the NTP state of an own clock is due, on
+ * its CLOCK_REALTIME: at the second which second_overflow() applies it at;
+ * or at the next second, at which second_overflow() takes up a STA_INS or
+ * STA_DEL which it has not taken up yet. KTIME_MAX if none is armed.
+ */
+static ktime_t timens_tk_leap_due(struct timens_tk *ttk)
+{
+	struct timekeeper *tk = &ttk->tkd.timekeeper;
+	struct ntp_data *ntp = &ttk->ntp;
+	int state, status;
+	time64_t next, secs;
+	unsigned int seq;
+
+	do {
+		seq = read_seqcount_begin(&ttk->tkd.seq);
+		state = ntp->time_state;
+		status = ntp->time_status;
+		next = ntp->ntp_next_leap_sec;
+		secs = tk->xtime_sec;
+	} while (read_seqcount_retry(&ttk->tkd.seq, seq));
+
+	switch (state) {
+	case TIME_INS:
+	case TIME_DEL:
+		return next == TIME64_MAX ? KTIME_MAX : ktime_set(next, 0);
+	case TIME_OK:
+		return status & (STA_INS | STA_DEL) ? ktime_set(secs + 1, 0) : KTIME_MAX;
+	default:
+		return KTIME_MAX;
+	}
+}
+
+/*
+ * Arm the leap timer of an own clock at the host time of its next leap
+ * second, or at once if a reader applied one meanwhile; cancel it if no
+ * leap second is armed.
+ */
+static void timens_tk_arm_leap(struct timens_tk *ttk)
+{
+	ktime_t leap, host;
+
+	if (!timens_tk_own(ttk))
+		return;
+	leap = timens_tk_leap_due(ttk);
+	if (leap == KTIME_MAX && !READ_ONCE(ttk->leap_applied)) {
+		hrtimer_try_to_cancel(&ttk->leap_timer);
+		return;
+	}
+	host = timens_tk_timer_to_host(ttk->ns, CLOCK_REALTIME, leap, CLOCK_BOOTTIME);
+	/* The conversion reads the clock, which may apply the leap second */
+	if (READ_ONCE(ttk->leap_applied))
+		host = 0;
+	hrtimer_start(&ttk->leap_timer, host, HRTIMER_MODE_ABS_SOFT);
+}
+
+/*
+ * The clock of @ns was set, stepped or steered, or switched to a
+ * timekeeper of its own: re-arm its timers, cancel its CANCEL_ON_SET
+ * timerfds if @cancel, and arm its leap timer for the leap second now due.
+ */
+static void timens_tk_clock_was_set(struct time_namespace *ns, bool cancel)
+{
+	timens_timers_clock_was_set(ns, cancel);
+	timens_tk_arm_leap(ns->tk);
+}
+
+/*
+ * The leap timer: the own clock reached its leap second, or took up a
+ * STA_INS or STA_DEL, or a reader applied a leap second. A leap second is
+ * a set of the clock, as on the host: the namespace's timers are re-armed
+ * and its CANCEL_ON_SET timerfds cancelled. Then it is armed for the next.
+ */
+static enum hrtimer_restart timens_tk_leap_fn(struct hrtimer *timer)
+{
+	struct timens_tk *ttk = container_of(timer, struct timens_tk, leap_timer);
+	bool leap = tk_data_advance(&ttk->tkd);
+
+	if (xchg(&ttk->leap_applied, 0))
+		leap = true;
+	if (leap)
+		timens_tk_clock_was_set(ttk->ns, true);
+	else
+		timens_tk_arm_leap(ttk);
+	return HRTIMER_NORESTART;
 }

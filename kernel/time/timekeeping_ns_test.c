@@ -1152,6 +1152,43 @@ static void timers_test_recheck(struct kunit *test)
 	put_time_ns(ns);
 }
 
+/*
+ * The switch of a namespace to a clock of its own moves its armed timers
+ * off the host clocks which host steps move, at the host time of their
+ * expiry on the new clock.
+ */
+static void timers_test_switch(struct kunit *test)
+{
+	struct time_namespace *ns = new_ns(test, &init_time_ns);
+	struct __kernel_timex txc = { .modes = ADJ_FREQUENCY, .freq = 0 };
+	struct ns_test_timer *t = kunit_kzalloc(test, 2 * sizeof(*t), GFP_KERNEL);
+	s64 lo, hi, exp;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	ns_test_arm(&t[0], ns, CLOCK_REALTIME, 3600 * NSEC_PER_SEC);
+	ns_test_arm(&t[1], ns, CLOCK_MONOTONIC, 3600 * NSEC_PER_SEC);
+	KUNIT_EXPECT_EQ(test, t[0].timer.base->clockid, CLOCK_REALTIME);
+	KUNIT_EXPECT_EQ(test, t[1].timer.base->clockid, CLOCK_MONOTONIC);
+
+	lo = ktime_get_boot_fast_ns();
+	KUNIT_ASSERT_GE(test, timens_tk_adjtimex(ns, &txc), 0);
+	hi = ktime_get_boot_fast_ns();
+	KUNIT_ASSERT_TRUE(test, timens_tk_is_own(ns));
+
+	/* An hour ahead on the host's CLOCK_BOOTTIME, give or take the switch */
+	KUNIT_EXPECT_EQ(test, t[0].timer.base->clockid, CLOCK_BOOTTIME);
+	KUNIT_EXPECT_TRUE(test, hrtimer_is_queued(&t[0].timer));
+	exp = ktime_to_ns(hrtimer_get_expires(&t[0].timer));
+	KUNIT_EXPECT_GE(test, exp, lo + 3599 * NSEC_PER_SEC);
+	KUNIT_EXPECT_LE(test, exp, hi + 3601 * NSEC_PER_SEC);
+	KUNIT_EXPECT_EQ(test, t[1].timer.base->clockid, CLOCK_MONOTONIC);
+	KUNIT_EXPECT_TRUE(test, hrtimer_is_queued(&t[1].timer));
+
+	hrtimer_cancel(&t[0].timer);
+	hrtimer_cancel(&t[1].timer);
+	put_time_ns(ns);
+}
+
 /* An armed timer holds its namespace until it is cancelled, fired or not. */
 static void timers_test_teardown(struct kunit *test)
 {
@@ -1177,6 +1214,7 @@ static struct kunit_case timekeeper_ns_timers_cases[] = {
 	KUNIT_CASE(timers_test_order),
 	KUNIT_CASE(timers_test_step),
 	KUNIT_CASE(timers_test_recheck),
+	KUNIT_CASE(timers_test_switch),
 	KUNIT_CASE(timers_test_teardown),
 	{}
 };

@@ -23,15 +23,6 @@
 #define KTIME_SEC_MAX		(INT64_MAX / NSEC_PER_SEC)
 #define SETTOD_MAX_SEC		(KTIME_SEC_MAX - 30LL * 365 * 24 * 3600)
 
-static int64_t sys_clock_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	if (syscall(SYS_clock_gettime, clk, &ts))
-		return -1;
-	return ts_ns(&ts);
-}
-
 /*
  * Setting CLOCK_REALTIME to before the namespace's CLOCK_MONOTONIC gets
  * the host's EINVAL, whichever call sets it, and changes nothing.

@@ -35,8 +35,6 @@
 #define STEP_NS		(100 * NSEC_PER_SEC)
 /* Rounding allowance when comparing reads: 1 ms */
 #define SLACK_NS	(1000 * 1000LL)
-/* adjtimex() frequencies: ppm, scaled by 2^16 */
-#define PPM(x)		((long)(x) << 16)
 
 /* /proc/self/timens_clock reads @want. */
 static void assert_mode(struct __test_metadata *_metadata, const char *want)

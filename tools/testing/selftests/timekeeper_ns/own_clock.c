@@ -34,14 +34,10 @@
 
 /* 2016-12-31T23:59:50Z: ten seconds before the last leap second */
 #define LEAP_EVE	1483228790LL
-#define MSEC		(1000 * 1000LL)
-#define USEC		1000LL
 /* Reads which must agree do so within this much under emulation. */
 #define CLOSE_NS	(5 * MSEC)
 /* Tries of a bracketed read, of which the narrowest bracket counts. */
 #define TRIES		8
-/* adjtimex() frequencies: ppm, scaled by 2^16 */
-#define PPM(x)		((long)(x) << 16)
 
 /* Steer the frequency of the caller's clock, which gives it its own. */
 static void set_freq(struct __test_metadata *_metadata, long freq)
@@ -51,28 +47,12 @@ static void set_freq(struct __test_metadata *_metadata, long freq)
 	ASSERT_LE(0, adjtimex(&tx)) TH_LOG("ADJ_FREQUENCY: %s", strerror(errno));
 }
 
-static void set_tai(struct __test_metadata *_metadata, int tai)
-{
-	struct timex tx = { .modes = ADJ_TAI, .constant = tai };
-
-	ASSERT_LE(0, adjtimex(&tx)) TH_LOG("ADJ_TAI: %s", strerror(errno));
-}
-
 static void set_realtime(struct __test_metadata *_metadata, time_t sec)
 {
 	struct timespec ts = { .tv_sec = sec };
 
 	ASSERT_EQ(0, clock_settime(CLOCK_REALTIME, &ts))
 		TH_LOG("clock_settime: %s", strerror(errno));
-}
-
-static int64_t sys_clock_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	if (syscall(SYS_clock_gettime, clk, &ts))
-		return -1;
-	return ts_ns(&ts);
 }
 
 /* CLOCK_TAI minus CLOCK_REALTIME, the TAI read bracketed by REALTIME reads */
@@ -242,7 +222,7 @@ static void switch_continues(struct __test_metadata *_metadata)
 	pthread_t thr;
 
 	set_realtime(_metadata, LEAP_EVE);
-	set_tai(_metadata, 36);
+	tk_set_tai(_metadata, 36);
 	/* Let the namespace's clock run on from the set. */
 	ASSERT_EQ(0, clock_nanosleep(CLOCK_MONOTONIC, 0, &pause, NULL));
 	/* A reader which must never see the clocks go back */
@@ -382,7 +362,7 @@ static void insert_leap_second(struct __test_metadata *_metadata, const struct t
 	int ret;
 
 	set_freq(_metadata, host->freq);
-	set_tai(_metadata, 36);
+	tk_set_tai(_metadata, 36);
 	m0 = clock_ns(CLOCK_MONOTONIC_RAW);
 	set_realtime(_metadata, LEAP_EVE + 8);
 	m1 = clock_ns(CLOCK_MONOTONIC_RAW);
@@ -497,7 +477,7 @@ static void vdso_reads(struct __test_metadata *_metadata)
 	 */
 	set_freq(_metadata, PPM(500));
 	set_realtime(_metadata, LEAP_EVE);
-	set_tai(_metadata, 37);
+	tk_set_tai(_metadata, 37);
 
 	a = clock_ns(CLOCK_REALTIME);
 	b = sys_clock_ns(CLOCK_REALTIME);

@@ -26,24 +26,12 @@
 #include "../kselftest_harness.h"
 #include "timens_tk.h"
 
-#ifndef ADJ_SETOFFSET
-#define ADJ_SETOFFSET	0x0100
-#endif
-
 /* 2016-12-31T23:59:50Z: ten seconds before the last leap second */
 #define LEAP_EVE	1483228790LL
 /* 2030-01-01T00:00:00Z */
 #define Y2030		1893456000LL
 /* Rounding allowance when comparing reads: 1 ms. */
 #define SLACK_NS	(1000 * 1000LL)
-
-static int64_t sys_clock_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	syscall(SYS_clock_gettime, clk, &ts);
-	return ts_ns(&ts);
-}
 
 static void set_realtime(struct __test_metadata *_metadata, time_t sec)
 {

@@ -21,9 +21,6 @@
 #include "../kselftest_harness.h"
 #include "timens_tk.h"
 
-#ifndef ADJ_SETOFFSET
-#define ADJ_SETOFFSET	0x0100
-#endif
 #ifndef ADJ_NANO
 #define ADJ_NANO	0x2000
 #endif

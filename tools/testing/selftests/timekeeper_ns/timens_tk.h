@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/timex.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -34,9 +35,17 @@
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME	0x00000080
 #endif
+#ifndef ADJ_SETOFFSET
+#define ADJ_SETOFFSET	0x0100
+#endif
 
 #define NSEC_PER_SEC	1000000000LL
+#define MSEC		(1000 * 1000LL)
+#define USEC		1000LL
 #define NOBODY		65534
+
+/* adjtimex() frequencies: ppm, scaled by 2^16 */
+#define PPM(x)		((long)(x) * 65536)
 
 /* The clock mode of the caller's namespace for its children */
 #define TIMENS_CLOCK	"/proc/self/timens_clock"
@@ -51,6 +60,16 @@ static inline int64_t clock_ns(clockid_t clk)
 	struct timespec ts;
 
 	if (clock_gettime(clk, &ts))
+		return -1;
+	return ts_ns(&ts);
+}
+
+/* clock_ns() through the system call, never the vDSO */
+static inline int64_t sys_clock_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	if (syscall(SYS_clock_gettime, clk, &ts))
 		return -1;
 	return ts_ns(&ts);
 }
@@ -343,21 +362,36 @@ static inline void tk_run_in_child(struct __test_metadata *_metadata,
 }
 
 /*
- * Arm a leap second insertion at the end of the current UTC day of the
- * caller's clock. A set of the clock clears the NTP state, STA_INS too, so
- * this comes after it. Without STA_UNSYNC, and with a maximum error far
- * from the limit at which STA_UNSYNC is set again, adjtimex() returns the
- * leap second state rather than TIME_ERROR.
+ * Arm a leap second, inserted (@sta STA_INS) or deleted (STA_DEL), at the
+ * end of the current UTC day of the caller's clock. A set of the clock
+ * clears the NTP state, STA_INS too, so this comes after it. Without
+ * STA_UNSYNC, and with a maximum error far from the limit at which
+ * STA_UNSYNC is set again, adjtimex() returns the leap second state
+ * rather than TIME_ERROR.
  */
-static inline void tk_insert_leap(struct __test_metadata *_metadata)
+static inline void tk_arm_leap(struct __test_metadata *_metadata, int sta)
 {
 	struct timex tx;
 
 	ASSERT_LE(0, ntp_read(&tx));
 	tx.modes = ADJ_STATUS | ADJ_MAXERROR;
-	tx.status = (tx.status | STA_INS) & ~STA_UNSYNC;
+	tx.status = (tx.status | sta) & ~STA_UNSYNC;
 	tx.maxerror = 0;
 	ASSERT_LE(0, adjtimex(&tx)) TH_LOG("ADJ_STATUS: %s", strerror(errno));
+}
+
+/* Set the caller's TAI offset to @tai s. */
+static inline void tk_set_tai(struct __test_metadata *_metadata, int tai)
+{
+	struct timex tx = { .modes = ADJ_TAI, .constant = tai };
+
+	ASSERT_LE(0, adjtimex(&tx)) TH_LOG("ADJ_TAI %d: %s", tai, strerror(errno));
+}
+
+/* Arm a leap second insertion: tk_arm_leap(STA_INS). */
+static inline void tk_insert_leap(struct __test_metadata *_metadata)
+{
+	tk_arm_leap(_metadata, STA_INS);
 }
 #endif /* __KSELFTEST_HARNESS_H */
 
