@@ -851,7 +851,7 @@ static int vvar_clock_mode(void)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
 		if (strstr(line, "[vvar]") && sscanf(line, "%lx-", &start) == 1) {
-			mode = *(volatile int *)(start + VVAR_CLOCK_MODE_OFF);
+			memcpy(&mode, (void *)(start + VVAR_CLOCK_MODE_OFF), sizeof(mode));
 			break;
 		}
 	}
