@@ -3,13 +3,13 @@
  * Timers on the clocks of a time namespace: the rebase queue.
  *
  * Timers run on the host's clock bases. An absolute timer on a clock of a
- * time namespace (CLOCK_REALTIME and CLOCK_TAI of a namespace with clocks
- * of its own; CLOCK_MONOTONIC and CLOCK_BOOTTIME too once it runs a
- * timekeeper of its own) is armed at the host time at which the
- * namespace's clock is expected to reach its expiry, and is also kept in
- * its namespace's queue, ordered by its expiry in namespace time. Two
- * things can make the host expiry wrong, and each is handled where it
- * happens, for that namespace only:
+ * time namespace with clocks of its own (CLOCK_REALTIME and CLOCK_TAI,
+ * which can be set; CLOCK_MONOTONIC and CLOCK_BOOTTIME, which run at the
+ * rate of its own timekeeper once it has one) is armed at the host time
+ * at which the namespace's clock is expected to reach its expiry, and is
+ * also kept in its namespace's queue, ordered by its expiry in namespace
+ * time. Two things can make the host expiry wrong, and each is handled
+ * where it happens, for that namespace only:
  *
  * - A step of the namespace's clock (settimeofday, clock_settime,
  *   ADJ_SETOFFSET, a new TAI offset, a leap second of its own clock), a
