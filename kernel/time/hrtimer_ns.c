@@ -144,6 +144,21 @@ static void timens_timer_put(struct time_namespace *ns)
 		put_time_ns(ns);
 }
 
+/* The host time of the namespace expiry of @timer, on its base. queue->lock held. */
+static ktime_t timens_timer_host_expiry(struct hrtimer *timer, struct timens_timer *nt)
+{
+	return timens_tk_timer_to_host(nt->ns, nt->clockid, nt->node.expires, timer->base->clockid);
+}
+
+/*
+ * Set the host expiry of @timer, whose callback runs and returns
+ * HRTIMER_RESTART, on the base it stays on. queue->lock held.
+ */
+static void timens_timer_set_host_expiry(struct hrtimer *timer, struct timens_timer *nt)
+{
+	hrtimer_set_expires_range_ns(timer, timens_timer_host_expiry(timer, nt), nt->range);
+}
+
 /*
  * (Re)arm @timer at the host time of its namespace expiry, on the host
  * clock which the namespace's clock runs on now; a timer whose callback
@@ -153,14 +168,11 @@ static void timens_timer_put(struct time_namespace *ns)
  */
 static void timens_timer_arm(struct hrtimer *timer, struct timens_timer *nt)
 {
-	struct time_namespace *ns = nt->ns;
-	clockid_t base = timens_tk_timer_base(ns, nt->clockid);
-	ktime_t host;
+	clockid_t base = timens_tk_timer_base(nt->ns, nt->clockid);
 
 	if (timer->base->clockid != base)
 		hrtimer_set_clock(timer, base);
-	host = timens_tk_timer_to_host(ns, nt->clockid, nt->node.expires, timer->base->clockid);
-	hrtimer_start_range_ns(timer, host, nt->range, nt->mode);
+	hrtimer_start_range_ns(timer, timens_timer_host_expiry(timer, nt), nt->range, nt->mode);
 }
 
 static void __timens_hrtimer_start(struct hrtimer *timer, struct timens_timer *nt,
@@ -295,8 +307,6 @@ EXPORT_SYMBOL_GPL(timens_hrtimer_start_expires);
 static bool __timens_hrtimer_due(struct hrtimer *timer, struct timens_timer *nt,
 				 struct time_namespace *ns, struct timens_timer_queue *q)
 {
-	ktime_t host;
-
 	lockdep_assert_held(&q->lock);
 	/* Cancelled meanwhile, or due already */
 	if (nt->ns != ns || RB_EMPTY_NODE(&nt->node.node))
@@ -309,8 +319,7 @@ static bool __timens_hrtimer_due(struct hrtimer *timer, struct timens_timer *nt,
 		RB_CLEAR_NODE(&nt->node.node);
 		return true;
 	}
-	host = timens_tk_timer_to_host(ns, nt->clockid, nt->node.expires, timer->base->clockid);
-	hrtimer_set_expires_range_ns(timer, host, nt->range);
+	timens_timer_set_host_expiry(timer, nt);
 	return false;
 }
 
@@ -427,6 +436,23 @@ u64 timens_hrtimer_forward(struct hrtimer *timer, ktime_t now, ktime_t interval)
 EXPORT_SYMBOL_GPL(timens_hrtimer_forward);
 
 /**
+ * timens_hrtimer_cb_get_time - hrtimer_cb_get_time() on the clock a timer was armed on
+ * @timer:	the timer, in its expiry callback or serialised by its user
+ *
+ * Return: the time of the namespace clock @timer was armed on, if it was
+ * armed on one which can be set or steered; else the time of its base.
+ */
+ktime_t timens_hrtimer_cb_get_time(struct hrtimer *timer)
+{
+	struct time_namespace *ns = timens_timer_ns(timer);
+
+	if (!ns)
+		return hrtimer_cb_get_time(timer);
+	return timens_tk_clock_now(ns, timens_timer_of(timer)->clockid);
+}
+EXPORT_SYMBOL_GPL(timens_hrtimer_cb_get_time);
+
+/**
  * timens_hrtimer_forward_now - hrtimer_forward_now() on the clock a timer was armed on
  * @timer:	the timer, not armed
  * @interval:	the period
@@ -435,12 +461,7 @@ EXPORT_SYMBOL_GPL(timens_hrtimer_forward);
  */
 u64 timens_hrtimer_forward_now(struct hrtimer *timer, ktime_t interval)
 {
-	struct time_namespace *ns = timens_timer_ns(timer);
-	struct timens_timer *nt = timens_timer_of(timer);
-
-	if (!ns)
-		return hrtimer_forward_now(timer, interval);
-	return timens_hrtimer_forward(timer, timens_tk_clock_now(ns, nt->clockid), interval);
+	return timens_hrtimer_forward(timer, timens_hrtimer_cb_get_time(timer), interval);
 }
 EXPORT_SYMBOL_GPL(timens_hrtimer_forward_now);
 
@@ -470,23 +491,6 @@ void timens_hrtimer_restart(struct hrtimer *timer)
 EXPORT_SYMBOL_GPL(timens_hrtimer_restart);
 
 /**
- * timens_hrtimer_cb_get_time - hrtimer_cb_get_time() on the clock a timer was armed on
- * @timer:	the timer, in its expiry callback
- *
- * Return: the time of the namespace clock @timer was armed on, if it was
- * armed on one which can be set or steered; else the time of its base.
- */
-ktime_t timens_hrtimer_cb_get_time(struct hrtimer *timer)
-{
-	struct time_namespace *ns = timens_timer_ns(timer);
-
-	if (!ns)
-		return hrtimer_cb_get_time(timer);
-	return timens_tk_clock_now(ns, timens_timer_of(timer)->clockid);
-}
-EXPORT_SYMBOL_GPL(timens_hrtimer_cb_get_time);
-
-/**
  * timens_hrtimer_forward_requeue - Forward an expiring timer on the clock it was armed on
  * @timer:	the timer, in its expiry callback, which returns HRTIMER_RESTART
  * @now:	the time to forward past, on that clock
@@ -505,7 +509,6 @@ u64 timens_hrtimer_forward_requeue(struct hrtimer *timer, ktime_t now, ktime_t i
 	struct timens_timer *nt = timens_timer_of(timer);
 	struct timens_timer_queue *q;
 	u64 overruns;
-	ktime_t host;
 
 	if (!ns)
 		return hrtimer_forward(timer, now, interval);
@@ -514,10 +517,7 @@ u64 timens_hrtimer_forward_requeue(struct hrtimer *timer, ktime_t now, ktime_t i
 	q = timens_tk_timers(ns);
 	scoped_guard(raw_spinlock_irqsave, &q->lock) {
 		timens_timer_enqueue(q, nt, ns);
-		/* Its callback runs: it stays on its base, which it returns to */
-		host = timens_tk_timer_to_host(ns, nt->clockid, nt->node.expires,
-					       timer->base->clockid);
-		hrtimer_set_expires_range_ns(timer, host, nt->range);
+		timens_timer_set_host_expiry(timer, nt);
 	}
 	return overruns;
 }

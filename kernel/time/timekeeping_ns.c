@@ -158,6 +158,7 @@ struct timens_tk {
 
 static enum hrtimer_restart timens_tk_leap_fn(struct hrtimer *timer);
 static void timens_tk_clock_was_set(struct time_namespace *ns, bool cancel);
+static void timens_tk_arm_leap(struct timens_tk *ttk);
 
 static u64 timens_tk_clock_read(struct clocksource *cs)
 {
@@ -489,6 +490,8 @@ static int timens_tk_alloc(struct time_namespace *ns, struct timens_tk *parent)
 
 	/* Complete before it is seen; pairs with timens_is_local(). */
 	smp_store_release(&ns->tk, ttk);
+	/* A copy of an own clock with a leap second armed takes it too */
+	timens_tk_arm_leap(ttk);
 	return 0;
 }
 

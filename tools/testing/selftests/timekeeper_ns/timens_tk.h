@@ -277,14 +277,16 @@ static inline int tk_unshare(enum tk_ns how)
 
 /*
  * fork() into a new time namespace, created as @how says from the
- * caller's: 0 in the child, which is in it; in the caller the pid of a
- * process which exits with the child's status (128 + the signal which
- * killed it; 126 if the namespace could not be created). That process
- * unshares: in the caller, unshare() would put the caller's later
- * children in the namespace and create its later namespaces from this
- * one rather than from its own.
+ * caller's, with the upstream @offsets ("monotonic S NS\nboottime S NS",
+ * as /proc/PID/timens_offsets takes them) unless NULL: 0 in the child,
+ * which is in it; in the caller the pid of a process which exits with the
+ * child's status (128 + the signal which killed it; 126 if the namespace
+ * could not be created). That process unshares: in the caller, unshare()
+ * would put the caller's later children in the namespace and create its
+ * later namespaces from this one rather than from its own.
  */
-static inline pid_t tk_ns_fork(struct __test_metadata *_metadata, enum tk_ns how)
+static inline pid_t tk_ns_fork_offsets(struct __test_metadata *_metadata, enum tk_ns how,
+				       const char *offsets)
 {
 	pid_t pid, child;
 	int status;
@@ -293,7 +295,8 @@ static inline pid_t tk_ns_fork(struct __test_metadata *_metadata, enum tk_ns how
 	ASSERT_LE(0, pid);
 	if (pid)
 		return pid;
-	if (tk_unshare(how)) {
+	if (tk_unshare(how) ||
+	    (offsets && write_file("/proc/self/timens_offsets", offsets))) {
 		TH_LOG("%s: %s", tk_ns_name(how), strerror(errno));
 		_exit(126);
 	}
@@ -307,6 +310,12 @@ static inline pid_t tk_ns_fork(struct __test_metadata *_metadata, enum tk_ns how
 	if (waitpid(child, &status, 0) != child)
 		_exit(127);
 	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
+/* tk_ns_fork_offsets() without offsets */
+static inline pid_t tk_ns_fork(struct __test_metadata *_metadata, enum tk_ns how)
+{
+	return tk_ns_fork_offsets(_metadata, how, NULL);
 }
 
 /* Wait for a child, which must have exited with status 0. */

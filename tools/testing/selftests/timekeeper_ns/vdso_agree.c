@@ -38,7 +38,6 @@
 #include "../kselftest_harness.h"
 #include "timens_tk.h"
 
-#define TIMENS_OFFSETS	"/proc/self/timens_offsets"
 
 /* Reads in each sequence of alternating vDSO and syscall reads */
 #define READS		2000
@@ -321,44 +320,17 @@ static void enter_mode(struct __test_metadata *_metadata, const struct mode *m,
 	check_offset(_metadata, m, CLOCK_BOOTTIME, h->boot, m->boot_off);
 }
 
-/*
- * tk_ns_fork(), with @m's upstream offsets written to timens_offsets
- * before the child enters the namespace.
- */
-static pid_t offsets_ns_fork(struct __test_metadata *_metadata, const struct mode *m)
-{
-	char offsets[64];
-	pid_t pid, child;
-	int status;
-
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid)
-		return pid;
-	snprintf(offsets, sizeof(offsets), "monotonic %d 0\nboottime %d 0\n",
-		 m->mono_off, m->boot_off);
-	if (tk_unshare(m->how) || write_file(TIMENS_OFFSETS, offsets)) {
-		TH_LOG("%s: %s", m->name, strerror(errno));
-		_exit(126);
-	}
-	child = fork();
-	if (child < 0)
-		_exit(125);
-	if (!child)
-		return 0;
-	close_range(3, ~0U, 0);
-	if (waitpid(child, &status, 0) != child)
-		_exit(127);
-	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-}
-
 /* fork() into the namespace of @m: 0 in the child, as tk_ns_fork(). */
 static pid_t mode_fork(struct __test_metadata *_metadata, const struct mode *m)
 {
+	char offsets[64];
 	pid_t pid;
 
-	if (m->new_ns && (m->mono_off || m->boot_off))
-		return offsets_ns_fork(_metadata, m);
+	if (m->new_ns && (m->mono_off || m->boot_off)) {
+		snprintf(offsets, sizeof(offsets), "monotonic %d 0\nboottime %d 0\n",
+			 m->mono_off, m->boot_off);
+		return tk_ns_fork_offsets(_metadata, m->how, offsets);
+	}
 	if (m->new_ns)
 		return tk_ns_fork(_metadata, m->how);
 	pid = fork();
