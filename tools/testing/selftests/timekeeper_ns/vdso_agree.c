@@ -38,7 +38,6 @@
 #include "../kselftest_harness.h"
 #include "timens_tk.h"
 
-
 /* Reads in each sequence of alternating vDSO and syscall reads */
 #define READS		2000
 /* The namespaces which set CLOCK_REALTIME set it to the host's + this, s */
