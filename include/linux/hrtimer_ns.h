@@ -42,6 +42,10 @@ struct time_namespace;
  * @set:	@node.expires, @range and @clockid hold the expiry to arm
  * @on_ns:	a sleeper initialised with HRTIMER_MODE_TIMENS: every start
  *		arms it on the namespace clock
+ * @rearms:	a user which keeps a copy of the host expiry (an alarm, whose
+ *		place in the queue of RTC wake-ups is in host time): a walk
+ *		expires the timer at once instead of re-arming it, and its
+ *		callback, finding it not due, re-arms it and updates the copy
  */
 struct timens_timer {
 	struct timerqueue_node	node;
@@ -51,6 +55,7 @@ struct timens_timer {
 	clockid_t		clockid;
 	bool			set;
 	bool			on_ns;
+	bool			rearms;
 };
 
 /**
@@ -81,13 +86,19 @@ static inline bool timens_timer_on_ns(const struct timens_timer *nt)
 	return nt->on_ns;
 }
 
+/* After timens_hrtimer_init(): the callback of @nt's timer sees every re-arm. */
+static inline void timens_timer_set_rearms(struct timens_timer *nt)
+{
+	nt->rearms = true;
+}
+
 void timens_hrtimer_start_range_ns(struct hrtimer *timer, ktime_t tim, u64 range,
 				   enum hrtimer_mode mode);
 void timens_hrtimer_start_expires(struct hrtimer *timer, enum hrtimer_mode mode);
 bool timens_hrtimer_due(struct hrtimer *timer);
 void timens_hrtimer_cancel(struct hrtimer *timer);
-bool timens_hrtimer_on_ns(struct hrtimer *timer);
-ktime_t timens_hrtimer_remaining(struct hrtimer *timer);
+bool timens_hrtimer_on_ns(const struct hrtimer *timer);
+ktime_t timens_hrtimer_remaining(const struct hrtimer *timer);
 u64 timens_hrtimer_forward(struct hrtimer *timer, ktime_t now, ktime_t interval);
 u64 timens_hrtimer_forward_now(struct hrtimer *timer, ktime_t interval);
 void timens_hrtimer_restart(struct hrtimer *timer);
@@ -95,6 +106,7 @@ void timens_timers_clock_was_set(struct time_namespace *ns, bool cancel);
 void timens_hrtimer_set_expires(struct hrtimer *timer, ktime_t tim);
 ktime_t timens_hrtimer_cb_get_time(struct hrtimer *timer);
 u64 timens_hrtimer_forward_requeue(struct hrtimer *timer, ktime_t now, ktime_t interval);
+void timens_hrtimer_requeue(struct hrtimer *timer);
 
 #ifdef CONFIG_TIMERFD
 void timerfd_timens_clock_was_set(struct time_namespace *ns);
@@ -109,13 +121,14 @@ struct timens_timer { };
 static inline void timens_hrtimer_init(struct hrtimer *timer) { }
 static inline void timens_timer_set_on_ns(struct timens_timer *nt, bool on_ns) { }
 static inline bool timens_timer_on_ns(const struct timens_timer *nt) { return false; }
+static inline void timens_timer_set_rearms(struct timens_timer *nt) { }
 void timens_hrtimer_start_range_ns(struct hrtimer *timer, ktime_t tim, u64 range,
 				   enum hrtimer_mode mode);
 void timens_hrtimer_start_expires(struct hrtimer *timer, enum hrtimer_mode mode);
 static inline bool timens_hrtimer_due(struct hrtimer *timer) { return true; }
 static inline void timens_hrtimer_cancel(struct hrtimer *timer) { }
-static inline bool timens_hrtimer_on_ns(struct hrtimer *timer) { return false; }
-ktime_t timens_hrtimer_remaining(struct hrtimer *timer);
+static inline bool timens_hrtimer_on_ns(const struct hrtimer *timer) { return false; }
+ktime_t timens_hrtimer_remaining(const struct hrtimer *timer);
 u64 timens_hrtimer_forward(struct hrtimer *timer, ktime_t now, ktime_t interval);
 u64 timens_hrtimer_forward_now(struct hrtimer *timer, ktime_t interval);
 void timens_hrtimer_restart(struct hrtimer *timer);
@@ -123,6 +136,7 @@ static inline void timens_timers_clock_was_set(struct time_namespace *ns, bool c
 void timens_hrtimer_set_expires(struct hrtimer *timer, ktime_t tim);
 ktime_t timens_hrtimer_cb_get_time(struct hrtimer *timer);
 u64 timens_hrtimer_forward_requeue(struct hrtimer *timer, ktime_t now, ktime_t interval);
+static inline void timens_hrtimer_requeue(struct hrtimer *timer) { }
 
 #endif /* CONFIG_TIME_NS_TIMEKEEPER */
 

@@ -45,6 +45,7 @@ void timens_tk_free(struct time_namespace *ns);
 void timens_tk_setup_vdso(struct time_namespace *ns, struct vdso_data *vdata);
 
 ktime_t timens_tk_to_host(struct time_namespace *ns, clockid_t clockid, ktime_t tim);
+ktime_t timens_tk_from_host(struct time_namespace *ns, clockid_t clockid, ktime_t tim);
 
 /* For the timers of a namespace (kernel/time/hrtimer_ns.c) */
 struct timens_timer_queue *timens_tk_timers(struct time_namespace *ns);
@@ -95,6 +96,12 @@ static inline struct time_namespace *current_timens_local(void) { return NULL; }
 
 static inline ktime_t timens_tk_to_host(struct time_namespace *ns,
 					clockid_t clockid, ktime_t tim)
+{
+	return tim;
+}
+
+static inline ktime_t timens_tk_from_host(struct time_namespace *ns,
+					  clockid_t clockid, ktime_t tim)
 {
 	return tim;
 }
@@ -199,6 +206,20 @@ static inline bool timens_get_own_ts64(clockid_t clockid, struct timespec64 *ts)
 }
 
 /* The realtime of boot, in current's time namespace (/proc/stat btime). */
+/*
+ * A CLOCK_REALTIME time of the host, a socket timestamp for one, in the
+ * realtime of current's time namespace, at its offset from the host's now.
+ * 0, no timestamp, stays 0.
+ */
+static inline ktime_t timens_real_from_host(ktime_t tim)
+{
+	struct time_namespace *ns = current_timens_local();
+
+	if (likely(!ns) || !tim)
+		return tim;
+	return timens_tk_from_host(ns, CLOCK_REALTIME, tim);
+}
+
 static inline void timens_getboottime64(struct timespec64 *ts)
 {
 	struct time_namespace *ns = current_timens_local();

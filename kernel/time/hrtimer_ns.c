@@ -38,6 +38,11 @@
  * expiry callback runs during that walk stays on the base it was on until
  * it is armed again: a host step meanwhile can make it late, never early.
  *
+ * A timer whose user keeps a copy of its host expiry (an alarm, which
+ * also sits in a queue of RTC wake-ups in host time) is not re-armed by
+ * the walk but expired at once: its callback, under its user's locks,
+ * finds it not due, re-arms it and updates the copy.
+ *
  * A timer which can be armed so is followed in memory by its struct
  * timens_timer (TIMENS_TIMER_FOLLOWS()), and hrtimer::is_timens says so:
  * hrtimer_try_to_cancel() takes it out of the queue, so that every user's
@@ -70,7 +75,8 @@
 
 #ifdef CONFIG_TIME_NS_TIMEKEEPER
 
-static struct timens_timer *timens_timer_of(struct hrtimer *timer)
+/* Like container_of(), which the layout is the reverse of: not const */
+static struct timens_timer *timens_timer_of(const struct hrtimer *timer)
 {
 	return (struct timens_timer *)(timer + 1);
 }
@@ -81,7 +87,7 @@ static struct hrtimer *timens_timer_hrtimer(struct timens_timer *nt)
 }
 
 /* The namespace whose clock @timer is armed on; NULL for a host clock */
-static struct time_namespace *timens_timer_ns(struct hrtimer *timer)
+static struct time_namespace *timens_timer_ns(const struct hrtimer *timer)
 {
 	return timer->is_timens ? READ_ONCE(timens_timer_of(timer)->ns) : NULL;
 }
@@ -173,6 +179,21 @@ static void timens_timer_arm(struct hrtimer *timer, struct timens_timer *nt)
 	if (timer->base->clockid != base)
 		hrtimer_set_clock(timer, base);
 	hrtimer_start_range_ns(timer, timens_timer_host_expiry(timer, nt), nt->range, nt->mode);
+}
+
+/*
+ * Expire @timer at once, on the host clock which the namespace's clock runs
+ * on now: its callback finds it not due and re-arms it through
+ * timens_hrtimer_due(), then updates its user's copy of the host expiry,
+ * under the user's lock, which may not nest in queue->lock. queue->lock held.
+ */
+static void timens_timer_expire_now(struct hrtimer *timer, struct timens_timer *nt)
+{
+	clockid_t base = timens_tk_timer_base(nt->ns, nt->clockid);
+
+	if (timer->base->clockid != base)
+		hrtimer_set_clock(timer, base);
+	hrtimer_start_range_ns(timer, 0, 0, nt->mode);
 }
 
 static void __timens_hrtimer_start(struct hrtimer *timer, struct timens_timer *nt,
@@ -383,7 +404,7 @@ void timens_hrtimer_cancel(struct hrtimer *timer)
  * Return: true from the arming of @timer on a namespace clock which can be
  * set or steered until it is cancelled or armed again, expired or not.
  */
-bool timens_hrtimer_on_ns(struct hrtimer *timer)
+bool timens_hrtimer_on_ns(const struct hrtimer *timer)
 {
 	return timens_timer_ns(timer);
 }
@@ -396,7 +417,7 @@ EXPORT_SYMBOL_GPL(timens_hrtimer_on_ns);
  * Return: the time until @timer expires, on the clock it was armed on
  * (hrtimer_expires_remaining_adjusted() for a timer on a host clock).
  */
-ktime_t timens_hrtimer_remaining(struct hrtimer *timer)
+ktime_t timens_hrtimer_remaining(const struct hrtimer *timer)
 {
 	struct time_namespace *ns = timens_timer_ns(timer);
 	struct timens_timer *nt = timens_timer_of(timer);
@@ -505,23 +526,42 @@ EXPORT_SYMBOL_GPL(timens_hrtimer_restart);
  */
 u64 timens_hrtimer_forward_requeue(struct hrtimer *timer, ktime_t now, ktime_t interval)
 {
-	struct time_namespace *ns = timens_timer_ns(timer);
-	struct timens_timer *nt = timens_timer_of(timer);
-	struct timens_timer_queue *q;
 	u64 overruns;
 
-	if (!ns)
+	if (!timens_timer_ns(timer))
 		return hrtimer_forward(timer, now, interval);
 
 	overruns = timens_hrtimer_forward(timer, now, interval);
+	timens_hrtimer_requeue(timer);
+	return overruns;
+}
+EXPORT_SYMBOL_GPL(timens_hrtimer_forward_requeue);
+
+/**
+ * timens_hrtimer_requeue - Queue an expiring timer again on its namespace
+ * @timer:	the timer, on a namespace clock (timens_hrtimer_on_ns()), in
+ *		its expiry callback, which returns HRTIMER_RESTART, after
+ *		timens_hrtimer_forward() moved its expiry
+ *
+ * Puts the timer back in its namespace's queue, so that a set of the
+ * namespace's clock re-arms it, and sets its host expiry to the host time
+ * of its new expiry in namespace time.
+ */
+void timens_hrtimer_requeue(struct hrtimer *timer)
+{
+	struct time_namespace *ns = timens_timer_ns(timer);
+	struct timens_timer *nt = timens_timer_of(timer);
+	struct timens_timer_queue *q;
+
+	if (WARN_ON_ONCE(!ns))
+		return;
 	q = timens_tk_timers(ns);
 	scoped_guard(raw_spinlock_irqsave, &q->lock) {
 		timens_timer_enqueue(q, nt, ns);
 		timens_timer_set_host_expiry(timer, nt);
 	}
-	return overruns;
 }
-EXPORT_SYMBOL_GPL(timens_hrtimer_forward_requeue);
+EXPORT_SYMBOL_GPL(timens_hrtimer_requeue);
 
 /**
  * timens_timers_clock_was_set - Re-arm the timers of a namespace whose clock changed
@@ -533,7 +573,8 @@ EXPORT_SYMBOL_GPL(timens_hrtimer_forward_requeue);
  *
  * Re-arms every timer queued on @ns at the host time of its expiry under
  * the namespace's new clock, on the host clock which that runs on; those
- * which became due expire at once. Costs O(timers of @ns); touches
+ * which became due expire at once, and so do those whose callback re-arms
+ * them (timens_timer_set_rearms()). Costs O(timers of @ns); touches
  * nothing of any other namespace.
  */
 void timens_timers_clock_was_set(struct time_namespace *ns, bool cancel)
@@ -546,7 +587,10 @@ void timens_timers_clock_was_set(struct time_namespace *ns, bool cancel)
 		for (node = timerqueue_getnext(&q->head); node;
 		     node = timerqueue_iterate_next(node)) {
 			nt = container_of(node, struct timens_timer, node);
-			timens_timer_arm(timens_timer_hrtimer(nt), nt);
+			if (nt->rearms)
+				timens_timer_expire_now(timens_timer_hrtimer(nt), nt);
+			else
+				timens_timer_arm(timens_timer_hrtimer(nt), nt);
 		}
 	}
 	/* As clock_was_set() for the host's clock */
@@ -578,7 +622,7 @@ void timens_hrtimer_start_expires(struct hrtimer *timer, enum hrtimer_mode mode)
 }
 EXPORT_SYMBOL_GPL(timens_hrtimer_start_expires);
 
-ktime_t timens_hrtimer_remaining(struct hrtimer *timer)
+ktime_t timens_hrtimer_remaining(const struct hrtimer *timer)
 {
 	return hrtimer_expires_remaining_adjusted(timer);
 }

@@ -1092,6 +1092,26 @@ ktime_t timens_tk_to_host(struct time_namespace *ns, clockid_t clockid, ktime_t 
 }
 
 /**
+ * timens_tk_from_host - A host time on a namespace's clock
+ * @ns:		the namespace, with clocks of its own
+ * @clockid:	CLOCK_REALTIME or CLOCK_TAI
+ * @tim:	a time of the host's @clockid
+ *
+ * At the namespace's offset from the host now: exact while the namespace
+ * follows the host; for an own clock, the host time @tim is from now is
+ * taken at the host's rate (a socket timestamp a millisecond old is off by
+ * a microsecond at 1000 ppm).
+ *
+ * Return: @tim on the namespace's @clockid; saturated at KTIME_MAX.
+ */
+ktime_t timens_tk_from_host(struct time_namespace *ns, clockid_t clockid, ktime_t tim)
+{
+	if (!ns->tk || tim == KTIME_MAX)
+		return tim;
+	return ktime_add_safe(tim, timens_tk_offset(ns, clockid));
+}
+
+/**
  * timens_tk_timers - The queue of the timers armed on a namespace's clocks
  * @ns:		the namespace, with clocks of its own
  *

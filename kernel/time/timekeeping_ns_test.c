@@ -8,6 +8,7 @@
  * namespace and that the host's clocks did not move.
  */
 #include <kunit/test.h>
+#include <linux/alarmtimer.h>
 #include <linux/audit.h>
 #include <linux/clocksource.h>
 #include <linux/delay.h>
@@ -1210,11 +1211,106 @@ static void timers_test_teardown(struct kunit *test)
 	put_time_ns(ns);
 }
 
+/*
+ * An alarm on a namespace clock follows it as the other timers do, and its
+ * place in the queue of RTC wake-ups, in host time, follows its hrtimer:
+ * a set of the namespace's clock expires the alarm at once, and its
+ * callback, finding it not due, re-arms it and moves that place.
+ */
+struct ns_test_alarm {
+	struct alarm		alarm;
+	struct time_namespace	*ns;
+	ktime_t			expires;
+	ktime_t			fired_at;
+	atomic_t		fired;
+	struct completion	done;
+};
+
+static enum alarmtimer_restart ns_test_alarm_fn(struct alarm *alarm, ktime_t now)
+{
+	struct ns_test_alarm *a = container_of(alarm, struct ns_test_alarm, alarm);
+
+	a->fired_at = ns_test_read(a->ns, CLOCK_REALTIME);
+	atomic_inc(&a->fired);
+	complete(&a->done);
+	return ALARMTIMER_NORESTART;
+}
+
+/* Wait up to a second for the RTC place of @a to move off @old. */
+static ktime_t ns_test_alarm_moved(struct ns_test_alarm *a, ktime_t old)
+{
+	int i;
+
+	for (i = 0; i < 50 && READ_ONCE(a->alarm.node.expires) == old; i++)
+		msleep(20);
+	return READ_ONCE(a->alarm.node.expires);
+}
+
+static void timers_test_alarm(struct kunit *test)
+{
+	struct time_namespace *ns = new_ns(test, &init_time_ns);
+	struct __kernel_timex txc = { .modes = ADJ_FREQUENCY, .freq = 0 };
+	struct ns_test_alarm *a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
+	struct hrtimer *timer;
+	s64 before, moved, lo, hi, left;
+	struct timespec64 ts;
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	timer = &a->alarm.timer;
+	alarm_init(&a->alarm, ALARM_REALTIME, ns_test_alarm_fn);
+	a->ns = ns;
+	init_completion(&a->done);
+	a->expires = ktime_add_ns(ns_test_read(ns, CLOCK_REALTIME), 10 * NSEC_PER_SEC);
+	alarm_start_timens(&a->alarm, ns, a->expires);
+	KUNIT_EXPECT_EQ(test, a->alarm.node.expires, hrtimer_get_expires(timer));
+
+	/* Back by 5 s: the alarm, and its RTC wake-up, 5 s later on the host */
+	before = ktime_to_ns(a->alarm.node.expires);
+	lo = ktime_get_real_ns();
+	ts = ktime_to_timespec64(ktime_sub_ns(timens_tk_clock_now(ns, CLOCK_REALTIME),
+					      5 * NSEC_PER_SEC));
+	KUNIT_ASSERT_EQ(test, timens_tk_settime64(ns, &ts), 0);
+	hi = ktime_get_real_ns();
+	moved = ktime_to_ns(ns_test_alarm_moved(a, before)) - before;
+	KUNIT_EXPECT_GE(test, moved, 5 * NSEC_PER_SEC);
+	KUNIT_EXPECT_LE(test, moved, 5 * NSEC_PER_SEC + hi - lo);
+	KUNIT_EXPECT_EQ(test, a->alarm.node.expires, hrtimer_get_expires(timer));
+	KUNIT_EXPECT_TRUE(test, hrtimer_is_queued(timer));
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->fired), 0);
+
+	/*
+	 * A clock of its own: the alarm runs on the host's CLOCK_BOOTTIME,
+	 * its RTC wake-up stays in host CLOCK_REALTIME, as far ahead.
+	 */
+	before = ktime_to_ns(a->alarm.node.expires);
+	KUNIT_ASSERT_GE(test, timens_tk_adjtimex(ns, &txc), 0);
+	KUNIT_ASSERT_TRUE(test, timens_tk_is_own(ns));
+	ns_test_alarm_moved(a, before);
+	KUNIT_EXPECT_EQ(test, timer->base->clockid, CLOCK_BOOTTIME);
+	KUNIT_EXPECT_TRUE(test, hrtimer_is_queued(timer));
+	left = ktime_to_ns(ktime_sub(hrtimer_get_expires(timer), ktime_get_boottime()));
+	moved = ktime_to_ns(ktime_sub(a->alarm.node.expires, ktime_get_real())) - left;
+	KUNIT_EXPECT_LE(test, abs(moved), 10 * NSEC_PER_MSEC);
+
+	/* Forward past it: it fires now, not early */
+	ts = ktime_to_timespec64(ktime_add_ns(timens_tk_clock_now(ns, CLOCK_REALTIME),
+					      30 * NSEC_PER_SEC));
+	KUNIT_ASSERT_EQ(test, timens_tk_settime64(ns, &ts), 0);
+	if (!wait_for_completion_timeout(&a->done, msecs_to_jiffies(1000)))
+		KUNIT_FAIL(test, "alarm did not fire within 1000 ms");
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->fired), 1);
+	KUNIT_EXPECT_GE(test, ktime_to_ns(a->fired_at), ktime_to_ns(a->expires));
+
+	alarm_cancel(&a->alarm);
+	put_time_ns(ns);
+}
+
 static struct kunit_case timekeeper_ns_timers_cases[] = {
 	KUNIT_CASE(timers_test_order),
 	KUNIT_CASE(timers_test_step),
 	KUNIT_CASE(timers_test_recheck),
 	KUNIT_CASE(timers_test_switch),
+	KUNIT_CASE(timers_test_alarm),
 	KUNIT_CASE(timers_test_teardown),
 	{}
 };

@@ -24,11 +24,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <linux/futex.h>
-#include <linux/time_types.h>
-#include <mqueue.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -39,7 +35,6 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
-#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
 #include <sys/timex.h>
@@ -49,53 +44,7 @@
 
 #include "../kselftest_harness.h"
 #include "timens_tk.h"
-
-#ifndef sigev_notify_thread_id
-#define sigev_notify_thread_id	_sigev_un._tid
-#endif
-#ifndef SIGEV_THREAD_ID
-#define SIGEV_THREAD_ID		4
-#endif
-
-/* The futex syscall which takes a 64-bit struct __kernel_timespec */
-#ifdef SYS_futex_time64
-#define SYS_FUTEX64		SYS_futex_time64
-#else
-#define SYS_FUTEX64		SYS_futex
-#endif
-
-#define RAW			CLOCK_MONOTONIC_RAW
-/* The signal of the POSIX timers, blocked in every thread */
-#define TIMER_SIG		SIGRTMIN
-
-/* When a test steps a namespace's clock: 0.3 s after arming */
-#define STEP_AFTER_NS		(300 * MSEC)
-/* A wake-up that a step makes due comes within 2 s of it. */
-#define PROMPT_NS		(2 * NSEC_PER_SEC)
-/* Forward: armed 10 s ahead, the clock stepped 20 s forward */
-#define FWD_AHEAD_NS		(10 * NSEC_PER_SEC)
-#define FWD_STEP_NS		(20 * NSEC_PER_SEC)
-/* Backward: armed 1.5 s ahead, the clock stepped 2 s back */
-#define BACK_AHEAD_NS		(1500 * MSEC)
-#define BACK_STEP_NS		(-2 * NSEC_PER_SEC)
-/*
- * ... so the clock reads the expiry 1.5 s + 2 s = 3.5 s after arming,
- * and the wake-up comes within PROMPT_NS of that.
- */
-#define BACK_WAIT_NS		(BACK_AHEAD_NS - BACK_STEP_NS)
-/* CLOCK_MONOTONIC and CLOCK_BOOTTIME timers, which steps do not move */
-#define MONO_AHEAD_NS		(1500 * MSEC)
-/* How long the threads get to arm and fall asleep */
-#define SETTLE_NS		(2 * NSEC_PER_SEC)
-/* How long past the latest bound a test waits for a wake-up */
-#define GRACE_NS		(1 * NSEC_PER_SEC)
-/* Backstop for a child which hangs: it is killed by SIGALRM. */
-#define CHILD_ALARM_S		25
-
-/* A periodic POSIX timer of 1 s, whose clock is stepped 20.5 s forward */
-#define PERIODIC_STEP_NS	(20500 * MSEC)
-/* timer_gettime() and timerfd_gettime() after a step: right to 200 ms */
-#define GETTIME_TOL_NS		(200 * MSEC)
+#include "tk_waiters.h"
 
 /* 2017-01-01T00:00:00Z, which the last leap second came before */
 #define LEAP_MIDNIGHT		1483228800LL
@@ -106,14 +55,8 @@
 /* 2^31 s: 2038-01-19T03:14:08Z */
 #define Y2038			2147483648LL
 
-/* The host step of the tests which step the host's clock */
-#define HOST_STEP_NS		(30 * NSEC_PER_SEC)
+/* The host step of the CANCEL_ON_SET test */
 #define HOST_CANCEL_STEP_NS	(5 * NSEC_PER_SEC)
-/* How far ahead the own and following namespaces arm their timers */
-#define HOST_OWN_AHEAD_NS	(3 * NSEC_PER_SEC)
-#define HOST_FOL_AHEAD_NS	(10 * NSEC_PER_SEC)
-/* The follower must wake by the host step, long before its 10 s. */
-#define HOST_FOL_BOUND_NS	(5 * NSEC_PER_SEC)
 
 /*
  * The TAI offset test: waits on CLOCK_TAI due 5 s ahead, then the TAI
@@ -179,72 +122,6 @@
 /* Backstop for a blocking read which a leap second must end: SIGALRM */
 #define LEAP_GUARD_S		5
 
-static const char *clock_name(clockid_t clk)
-{
-	switch (clk) {
-	case CLOCK_REALTIME:
-		return "REALTIME";
-	case CLOCK_TAI:
-		return "TAI";
-	case CLOCK_MONOTONIC:
-		return "MONOTONIC";
-	case CLOCK_BOOTTIME:
-		return "BOOTTIME";
-	}
-	return "?";
-}
-
-/* Whether a step of CLOCK_REALTIME moves @clk */
-static bool stepped_clock(clockid_t clk)
-{
-	return clk == CLOCK_REALTIME || clk == CLOCK_TAI;
-}
-
-static struct timespec ns_ts(long long ns)
-{
-	struct timespec ts = {
-		.tv_sec = ns / NSEC_PER_SEC,
-		.tv_nsec = ns % NSEC_PER_SEC,
-	};
-
-	return ts;
-}
-
-/* Sleep until CLOCK_MONOTONIC_RAW reads @raw. */
-static void sleep_until_raw(long long raw)
-{
-	long long left = raw - clock_ns(RAW);
-	struct timespec ts;
-
-	while (left > 0) {
-		ts = ns_ts(left);
-		nanosleep(&ts, NULL);
-		left = raw - clock_ns(RAW);
-	}
-}
-
-/* The default of adjtimex()'s tick: a USER_HZ tick, in us */
-static long user_tick(void)
-{
-	return 1000000 / sysconf(_SC_CLK_TCK);
-}
-
-/*
- * Steer the namespace's clock, which gives it a clock of its own: to the
- * frequency 0 and the default tick, so that it runs at the rate of
- * CLOCK_MONOTONIC_RAW.
- */
-static void make_own_clock(struct __test_metadata *_metadata)
-{
-	struct timex tx = {
-		.modes = ADJ_FREQUENCY | ADJ_TICK,
-		.freq = 0,
-		.tick = user_tick(),
-	};
-
-	ASSERT_LE(0, adjtimex(&tx)) TH_LOG("ADJ_FREQUENCY: %s", strerror(errno));
-}
-
 /*
  * Steer the namespace's clock to SLOW_PPM and a tick cut by 1/SLOW_TICK_CUT:
  * the switch to a clock of its own, if it had none.
@@ -282,104 +159,6 @@ static long long clock_ahead_max(clockid_t clk, int tries)
 	return best;
 }
 
-static int block_timer_sig(void)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, TIMER_SIG);
-	return pthread_sigmask(SIG_BLOCK, &set, NULL);
-}
-
-/* Wait up to @guard ns for @signo, blocked: the signal, or -1. */
-static int wait_sig(int signo, siginfo_t *info, long long guard)
-{
-	struct timespec ts = ns_ts(guard > 0 ? guard : 0);
-	sigset_t set;
-	int sig;
-
-	sigemptyset(&set);
-	sigaddset(&set, signo);
-	do {
-		sig = sigtimedwait(&set, info, &ts);
-	} while (sig < 0 && errno == EINTR);
-	return sig;
-}
-
-/* Wait up to @guard ns for TIMER_SIG, blocked: the signal, or -1. */
-static int wait_timer_sig(siginfo_t *info, long long guard)
-{
-	return wait_sig(TIMER_SIG, info, guard);
-}
-
-/* read() of a non-blocking timerfd: the expirations read, or -errno */
-static long long tfd_read(int fd)
-{
-	unsigned long long ticks;
-	ssize_t n = read(fd, &ticks, sizeof(ticks));
-
-	if (n == sizeof(ticks))
-		return ticks;
-	return n < 0 ? -errno : -EIO;
-}
-
-/* poll() @fd for input up to @ms: 1 if readable, 0 if not, -1 on error */
-static int poll_in(int fd, int ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	int ret;
-
-	do {
-		ret = poll(&p, 1, ms);
-	} while (ret < 0 && errno == EINTR);
-	if (ret > 0 && !(p.revents & POLLIN))
-		return -1;
-	return ret;
-}
-
-/*
- * A thread waiting in one of the ways an absolute timeout or timer is
- * given, until an expiry on a clock, which it reads right after it wakes.
- */
-enum wait_kind {
-	W_TIMERFD,	/* read() of a TFD_TIMER_ABSTIME timerfd */
-	W_TIMER,	/* a TIMER_ABSTIME POSIX timer, signalling its thread */
-	W_NANOSLEEP,	/* clock_nanosleep(TIMER_ABSTIME) */
-	W_FUTEX,	/* FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME */
-	W_MQ,		/* mq_timedreceive() on an empty queue */
-};
-
-static const char * const kind_name[] = {
-	[W_TIMERFD] = "timerfd",
-	[W_TIMER] = "POSIX timer",
-	[W_NANOSLEEP] = "clock_nanosleep",
-	[W_FUTEX] = "futex",
-	[W_MQ] = "mq_timedreceive",
-};
-
-struct wait_spec {
-	enum wait_kind kind;
-	clockid_t clk;
-};
-
-struct waiter {
-	/* Set by the test */
-	enum wait_kind kind;
-	clockid_t clk;
-	long long expiry;	/* absolute, on @clk */
-	long long by_raw;	/* CLOCK_MONOTONIC_RAW by which it must wake */
-	/* Set by the thread */
-	pthread_t thr;
-	pid_t tid;
-	int armed;		/* __atomic: armed, about to sleep */
-	int done;		/* __atomic: woke, or failed */
-	const char *failed;	/* the call which failed, if one did */
-	int err;		/* its errno, or 0 */
-	long long armed_raw;
-	long long woke;		/* @clk, read right after the wake-up */
-	long long woke_raw;
-};
-
 /* Every way, on CLOCK_REALTIME */
 static const struct wait_spec realtime_spec[] = {
 	{ W_TIMERFD, CLOCK_REALTIME },
@@ -404,353 +183,18 @@ static const struct wait_spec step_spec[] = {
 	{ W_NANOSLEEP, CLOCK_BOOTTIME },
 };
 
-#define MAX_WAITERS	ARRAY_SIZE(step_spec)
-
-static int waiter_fail(struct waiter *w, const char *call, int err)
-{
-	w->failed = call;
-	w->err = err;
-	return -1;
-}
-
-static void waiter_armed(struct waiter *w)
-{
-	w->armed_raw = clock_ns(RAW);
-	__atomic_store_n(&w->armed, 1, __ATOMIC_RELEASE);
-}
-
-static void waiter_woke(struct waiter *w)
-{
-	w->woke = clock_ns(w->clk);
-	w->woke_raw = clock_ns(RAW);
-}
-
-static int wait_timerfd(struct waiter *w)
-{
-	struct itimerspec its = { .it_value = ns_ts(w->expiry) };
-	unsigned long long ticks;
-	int fd, ret = 0;
-	ssize_t n;
-
-	fd = timerfd_create(w->clk, TFD_CLOEXEC);
-	if (fd < 0)
-		return waiter_fail(w, "timerfd_create", errno);
-	if (timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL)) {
-		ret = waiter_fail(w, "timerfd_settime", errno);
-	} else {
-		waiter_armed(w);
-		do {
-			n = read(fd, &ticks, sizeof(ticks));
-		} while (n < 0 && errno == EINTR);
-		waiter_woke(w);
-		if (n != sizeof(ticks))
-			ret = waiter_fail(w, "read", n < 0 ? errno : 0);
-	}
-	close(fd);
-	return ret;
-}
-
-static int wait_timer(struct waiter *w)
-{
-	struct sigevent sev = {
-		.sigev_notify = SIGEV_THREAD_ID,
-		.sigev_signo = TIMER_SIG,
-	};
-	struct itimerspec its = { .it_value = ns_ts(w->expiry) };
-	siginfo_t info;
-	sigset_t set;
-	int sig, ret = 0;
-	timer_t t;
-
-	sigemptyset(&set);
-	sigaddset(&set, TIMER_SIG);
-	sev.sigev_notify_thread_id = w->tid;
-	if (timer_create(w->clk, &sev, &t))
-		return waiter_fail(w, "timer_create", errno);
-	if (timer_settime(t, TIMER_ABSTIME, &its, NULL)) {
-		ret = waiter_fail(w, "timer_settime", errno);
-	} else {
-		waiter_armed(w);
-		do {
-			sig = sigwaitinfo(&set, &info);
-		} while (sig < 0 && errno == EINTR);
-		waiter_woke(w);
-		if (sig != TIMER_SIG)
-			ret = waiter_fail(w, "sigwaitinfo", sig < 0 ? errno : 0);
-	}
-	timer_delete(t);
-	return ret;
-}
-
-static int wait_nanosleep(struct waiter *w)
-{
-	struct timespec ts = ns_ts(w->expiry);
-	int ret;
-
-	waiter_armed(w);
-	do {
-		ret = clock_nanosleep(w->clk, TIMER_ABSTIME, &ts, NULL);
-	} while (ret == EINTR);
-	waiter_woke(w);
-	if (ret)
-		return waiter_fail(w, "clock_nanosleep", ret);
-	return 0;
-}
-
-static int wait_futex(struct waiter *w)
-{
-	struct __kernel_timespec ts = {
-		.tv_sec = w->expiry / NSEC_PER_SEC,
-		.tv_nsec = w->expiry % NSEC_PER_SEC,
-	};
-	unsigned int word = 0;
-	long ret;
-
-	waiter_armed(w);
-	do {
-		ret = syscall(SYS_FUTEX64, &word,
-			      FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME | FUTEX_PRIVATE_FLAG,
-			      0, &ts, NULL, FUTEX_BITSET_MATCH_ANY);
-	} while (ret < 0 && errno == EINTR);
-	waiter_woke(w);
-	if (!ret)
-		return waiter_fail(w, "FUTEX_WAIT_BITSET woke, did not time out", 0);
-	if (errno != ETIMEDOUT)
-		return waiter_fail(w, "FUTEX_WAIT_BITSET", errno);
-	return 0;
-}
-
-static int wait_mq(struct waiter *w)
-{
-	struct mq_attr attr = { .mq_maxmsg = 1, .mq_msgsize = 8 };
-	struct timespec ts = ns_ts(w->expiry);
-	char name[64], buf[8];
-	int ret = 0;
-	ssize_t n;
-	mqd_t q;
-
-	snprintf(name, sizeof(name), "/tkns-timers-%d", w->tid);
-	mq_unlink(name);
-	q = mq_open(name, O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
-	if (q == (mqd_t)-1)
-		return waiter_fail(w, "mq_open", errno);
-	mq_unlink(name);
-	waiter_armed(w);
-	do {
-		n = mq_timedreceive(q, buf, sizeof(buf), NULL, &ts);
-	} while (n < 0 && errno == EINTR);
-	waiter_woke(w);
-	if (n >= 0)
-		ret = waiter_fail(w, "mq_timedreceive received, did not time out", 0);
-	else if (errno != ETIMEDOUT)
-		ret = waiter_fail(w, "mq_timedreceive", errno);
-	mq_close(q);
-	return ret;
-}
-
-static void *waiter_thread(void *arg)
-{
-	struct waiter *w = arg;
-
-	w->tid = gettid();
-	switch (w->kind) {
-	case W_TIMERFD:
-		wait_timerfd(w);
-		break;
-	case W_TIMER:
-		wait_timer(w);
-		break;
-	case W_NANOSLEEP:
-		wait_nanosleep(w);
-		break;
-	case W_FUTEX:
-		wait_futex(w);
-		break;
-	case W_MQ:
-		wait_mq(w);
-		break;
-	}
-	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
-	return NULL;
-}
-
-/*
- * Waiters as @spec says, due @ahead ns from now on CLOCK_REALTIME and
- * CLOCK_TAI, @mono_ahead ns on CLOCK_MONOTONIC and CLOCK_BOOTTIME.
- */
-static void init_waiters(struct waiter *w, const struct wait_spec *spec, int n,
-			 long long ahead, long long mono_ahead)
-{
-	int i;
-
-	memset(w, 0, n * sizeof(*w));
-	for (i = 0; i < n; i++) {
-		w[i].kind = spec[i].kind;
-		w[i].clk = spec[i].clk;
-		w[i].expiry = clock_ns(w[i].clk) +
-			      (stepped_clock(w[i].clk) ? ahead : mono_ahead);
-	}
-}
-
-/* Whether the thread @tid sleeps; true when that cannot be told */
-static bool thread_sleeps(pid_t tid)
-{
-	char path[64], buf[512], *p;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	if (read_file(path, buf, sizeof(buf)) < 0)
-		return true;
-	p = strrchr(buf, ')');
-	if (!p || p[1] != ' ')
-		return true;
-	return p[2] == 'S' || p[2] == 'D';
-}
-
-/* Whether the waiter is armed and asleep in its wait, or done */
-static bool waiter_settled(struct waiter *w)
-{
-	if (__atomic_load_n(&w->done, __ATOMIC_ACQUIRE))
-		return true;
-	return __atomic_load_n(&w->armed, __ATOMIC_ACQUIRE) && thread_sleeps(w->tid);
-}
-
-/*
- * Start a thread per waiter, and return once each is armed and asleep
- * (SETTLE_NS at most), so that a step made then finds each in its wait;
- * one which is not by then fails the test.
- */
-static void start_waiters(struct __test_metadata *_metadata, struct waiter *w, int n)
-{
-	const char *why;
-	long long limit;
-	int i, armed, err;
-
-	/* The POSIX timers' signal, blocked in every thread */
-	ASSERT_EQ(0, block_timer_sig());
-	for (i = 0; i < n; i++)
-		ASSERT_EQ(0, pthread_create(&w[i].thr, NULL, waiter_thread, &w[i]));
-	limit = clock_ns(RAW) + SETTLE_NS;
-	for (i = 0; i < n; i++) {
-		while (!waiter_settled(&w[i]) && clock_ns(RAW) < limit)
-			usleep(1000);
-	}
-	/* A waiter which is not in its wait would miss what the test does next. */
-	for (i = 0; i < n; i++) {
-		armed = __atomic_load_n(&w[i].armed, __ATOMIC_ACQUIRE);
-		/* The failure of one which gave up before it armed */
-		why = armed || !__atomic_load_n(&w[i].done, __ATOMIC_ACQUIRE) ? NULL : w[i].failed;
-		err = why ? w[i].err : 0;
-		ASSERT_TRUE(armed)
-			TH_LOG("%s %s: not armed within %lld ms: %s: %s", kind_name[w[i].kind],
-			       clock_name(w[i].clk), SETTLE_NS / MSEC, why ? why : "still arming",
-			       err ? strerror(err) : "-");
-		ASSERT_TRUE(waiter_settled(&w[i]))
-			TH_LOG("%s %s: armed, not asleep within %lld ms", kind_name[w[i].kind],
-			       clock_name(w[i].clk), SETTLE_NS / MSEC);
-	}
-}
-
-static bool waiters_done(struct waiter *w, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++) {
-		if (!__atomic_load_n(&w[i].done, __ATOMIC_ACQUIRE))
-			return false;
-	}
-	return true;
-}
-
-/* Wait until each waiter woke, or GRACE_NS past the latest by_raw. */
-static void wait_waiters(struct waiter *w, int n)
-{
-	struct timespec pause = { .tv_nsec = 5 * MSEC };
-	long long until = 0;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		if (w[i].by_raw > until)
-			until = w[i].by_raw;
-	}
-	until += GRACE_NS;
-	while (!waiters_done(w, n) && clock_ns(RAW) < until)
-		nanosleep(&pause, NULL);
-}
-
-/*
- * Each waiter woke, its wait did not fail, its clock read its expiry or
- * later at the wake-up, and CLOCK_MONOTONIC_RAW did not pass its by_raw.
- * A waiter still asleep is left so: the process exits under it.
- */
-static void check_waiters(struct __test_metadata *_metadata, struct waiter *w, int n)
-{
-	struct waiter *x;
-	char name[48];
-	int i, woke;
-
-	for (i = 0; i < n; i++) {
-		x = &w[i];
-		snprintf(name, sizeof(name), "%s %s", kind_name[x->kind], clock_name(x->clk));
-		woke = __atomic_load_n(&x->done, __ATOMIC_ACQUIRE);
-		EXPECT_TRUE(woke)
-			TH_LOG("%s: asleep %lld ms after it was due to wake", name,
-			       (clock_ns(RAW) - x->by_raw) / MSEC);
-		if (!woke)
-			continue;
-		pthread_join(x->thr, NULL);
-		EXPECT_TRUE(!x->failed)
-			TH_LOG("%s: %s: %s", name, x->failed,
-			       x->err ? strerror(x->err) : "unexpected result");
-		if (x->failed)
-			continue;
-		TH_LOG("%-26s woke %+9lld us from its expiry, %5lld ms after arming", name,
-		       (x->woke - x->expiry) / USEC, (x->woke_raw - x->armed_raw) / MSEC);
-		EXPECT_LE(x->expiry, x->woke)
-			TH_LOG("%s: woke %lld ns before its expiry", name, x->expiry - x->woke);
-		EXPECT_LE(x->woke_raw, x->by_raw)
-			TH_LOG("%s: woke %lld ms late", name, (x->woke_raw - x->by_raw) / MSEC);
-	}
-}
-
-static void run_waiters(struct __test_metadata *_metadata, struct waiter *w, int n)
-{
-	start_waiters(_metadata, w, n);
-	wait_waiters(w, n);
-	check_waiters(_metadata, w, n);
-}
-
 /*
  * Forward step: waits due 10 s ahead on CLOCK_REALTIME and CLOCK_TAI; the
  * namespace's clock is stepped 20 s forward 0.3 s later. They wake within
  * 2 s of the step, not before it. Those on CLOCK_MONOTONIC and
  * CLOCK_BOOTTIME, due 1.5 s ahead, which the step does not move, wake at
- * their expiry, not at the step.
+ * their expiry, not at the step (step_forward_waits()).
  */
 static void step_forward(struct __test_metadata *_metadata)
 {
-	int n = ARRAY_SIZE(step_spec), i;
-	struct waiter w[MAX_WAITERS];
-	long long t0, off, step_raw;
+	struct waiter w[ARRAY_SIZE(step_spec)];
 
-	t0 = clock_ns(RAW);
-	init_waiters(w, step_spec, n, FWD_AHEAD_NS, MONO_AHEAD_NS);
-	start_waiters(_metadata, w, n);
-	sleep_until_raw(t0 + STEP_AFTER_NS);
-	off = realtime_offset_ns();
-	ASSERT_EQ(0, step_realtime(FWD_STEP_NS)) TH_LOG("clock_settime: %s", strerror(errno));
-	step_raw = clock_ns(RAW);
-	off = realtime_offset_ns() - off - FWD_STEP_NS;
-	TH_LOG("stepped %lld ms after arming", (step_raw - t0) / MSEC);
-	for (i = 0; i < n; i++) {
-		if (stepped_clock(w[i].clk))
-			w[i].by_raw = step_raw + PROMPT_NS;
-		else
-			w[i].by_raw = t0 + MONO_AHEAD_NS + PROMPT_NS;
-	}
-	wait_waiters(w, n);
-	check_waiters(_metadata, w, n);
-	ASSERT_GT(TKNS_STEP_TOLERANCE_NS, llabs(off))
-		TH_LOG("REALTIME - MONOTONIC moved %+lld ms from the step", off / MSEC);
+	step_forward_waits(_metadata, w, step_spec, ARRAY_SIZE(step_spec));
 }
 
 /*
@@ -758,107 +202,34 @@ static void step_forward(struct __test_metadata *_metadata)
  * 2 s back 0.3 s later. None wakes before its clock reads its expiry:
  * BACK_WAIT_NS, 3.5 s, after arming for CLOCK_REALTIME and CLOCK_TAI,
  * 1.5 s for CLOCK_MONOTONIC and CLOCK_BOOTTIME; each wakes within
- * PROMPT_NS of that.
+ * PROMPT_NS of that (step_backward_waits()).
  */
 static void step_backward(struct __test_metadata *_metadata)
 {
-	int n = ARRAY_SIZE(step_spec), i;
-	struct waiter w[MAX_WAITERS];
-	long long t0, off;
+	struct waiter w[ARRAY_SIZE(step_spec)];
 
-	t0 = clock_ns(RAW);
-	init_waiters(w, step_spec, n, BACK_AHEAD_NS, MONO_AHEAD_NS);
-	for (i = 0; i < n; i++) {
-		if (stepped_clock(w[i].clk))
-			w[i].by_raw = t0 + BACK_WAIT_NS + PROMPT_NS;
-		else
-			w[i].by_raw = t0 + MONO_AHEAD_NS + PROMPT_NS;
-	}
-	start_waiters(_metadata, w, n);
-	sleep_until_raw(t0 + STEP_AFTER_NS);
-	off = realtime_offset_ns();
-	ASSERT_EQ(0, step_realtime(BACK_STEP_NS)) TH_LOG("clock_settime: %s", strerror(errno));
-	off = realtime_offset_ns() - off - BACK_STEP_NS;
-	TH_LOG("stepped %lld ms after arming", (clock_ns(RAW) - t0) / MSEC);
-	wait_waiters(w, n);
-	check_waiters(_metadata, w, n);
-	ASSERT_GT(TKNS_STEP_TOLERANCE_NS, llabs(off))
-		TH_LOG("REALTIME - MONOTONIC moved %+lld ms from the step", off / MSEC);
+	step_backward_waits(_metadata, w, step_spec, ARRAY_SIZE(step_spec));
 }
 
 /*
- * A periodic POSIX timer, 1 s interval, first expiry E1 = now + 1 s,
- * absolute. After its first signal, the clock is stepped 20.5 s forward.
- *
- * The expected overrun: the kernel re-arms such a timer when its signal is
- * dequeued, forwarding it past the clock's time then. After the first
- * signal (dequeued at E1 + d, d < 1 s) it is due at E2 = E1 + 1 s. The
- * second signal is dequeued at a time t of the namespace's clock, after
- * the step: the expiries E2 + 1 s, ..., E2 + k s <= t were missed, and
- * timer_getoverrun() is k = floor((t - E2) / 1 s). The step came after
- * E1 + d, so t >= E1 + d + 20.5 s = E2 + 19.5 s + d: k = 19 when the
- * second signal comes less than 0.5 s (of d and delivery) after the first
- * expiry, as it does, 20 otherwise; never less than 19. The test brackets
- * t between reads of the clock right after the step and right after the
- * signal, and so the expected k exactly.
+ * A periodic POSIX timer on CLOCK_REALTIME, stepped 20.5 s forward after
+ * its first signal: its overrun is the one periodic_step() expects.
  */
 static void periodic_overrun(struct __test_metadata *_metadata)
 {
-	struct sigevent sev = {
-		.sigev_notify = SIGEV_SIGNAL,
-		.sigev_signo = TIMER_SIG,
-	};
-	struct itimerspec its = { .it_interval = { .tv_sec = 1 } };
-	long long e1, e2, now, t_step, t_after, raw_step, raw_after, lo, hi;
-	siginfo_t info;
-	int overrun;
-	timer_t t;
+	struct periodic p;
+	long long lo, hi;
 
-	ASSERT_EQ(0, block_timer_sig());
-	ASSERT_EQ(0, timer_create(CLOCK_REALTIME, &sev, &t));
-	e1 = clock_ns(CLOCK_REALTIME) + NSEC_PER_SEC;
-	e2 = e1 + NSEC_PER_SEC;
-	its.it_value = ns_ts(e1);
-	ASSERT_EQ(0, timer_settime(t, TIMER_ABSTIME, &its, NULL));
-	ASSERT_EQ(TIMER_SIG, wait_timer_sig(&info, 5 * NSEC_PER_SEC))
-		TH_LOG("no first expiry: %s", strerror(errno));
-	now = clock_ns(CLOCK_REALTIME);
-	ASSERT_LE(e1, now) TH_LOG("first expiry %lld ns early", e1 - now);
-
-	ASSERT_EQ(0, step_realtime(PERIODIC_STEP_NS)) TH_LOG("clock_settime: %s", strerror(errno));
-	t_step = clock_ns(CLOCK_REALTIME);
-	raw_step = clock_ns(RAW);
-	ASSERT_EQ(TIMER_SIG, wait_timer_sig(&info, 5 * NSEC_PER_SEC))
-		TH_LOG("no expiry after the step: %s", strerror(errno));
-	t_after = clock_ns(CLOCK_REALTIME);
-	raw_after = clock_ns(RAW);
-	overrun = timer_getoverrun(t);
-	lo = (t_step - e2) / NSEC_PER_SEC;
-	hi = (t_after - e2) / NSEC_PER_SEC;
+	periodic_step(_metadata, CLOCK_REALTIME, &p);
+	lo = (p.t_step - p.e2) / NSEC_PER_SEC;
+	hi = (p.t_after - p.e2) / NSEC_PER_SEC;
 	TH_LOG("overrun %d (si_overrun %d), expected %lld..%lld; signal %lld ms after the step",
-	       overrun, info.si_overrun, lo, hi, (raw_after - raw_step) / MSEC);
-	timer_delete(t);
-	EXPECT_GT(PROMPT_NS, raw_after - raw_step);
-	ASSERT_LE(19, overrun);
-	ASSERT_LE(lo, overrun);
-	ASSERT_GE(hi, overrun);
-}
-
-/*
- * @its, read at about @expiry - now, tells that time left, and about
- * @nominal, to GETTIME_TOL_NS each.
- */
-static void check_left(struct __test_metadata *_metadata, const char *what,
-		       const struct itimerspec *its, long long expiry, long long nominal)
-{
-	long long want = expiry - clock_ns(CLOCK_REALTIME);
-	long long left = ts_ns(&its->it_value);
-
-	TH_LOG("%s: %lld ms left, want %lld ms", what, left / MSEC, want / MSEC);
-	EXPECT_GT(GETTIME_TOL_NS, llabs(left - want))
-		TH_LOG("%s: %lld ms left, not %lld", what, left / MSEC, want / MSEC);
-	EXPECT_GT(GETTIME_TOL_NS, llabs(left - nominal))
-		TH_LOG("%s: %lld ms left, not %lld", what, left / MSEC, nominal / MSEC);
+	       p.overrun, p.info.si_overrun, lo, hi, (p.raw_after - p.raw_step) / MSEC);
+	timer_delete(p.t);
+	EXPECT_GT(PROMPT_NS, p.raw_after - p.raw_step);
+	ASSERT_LE(19, p.overrun);
+	ASSERT_LE(lo, p.overrun);
+	ASSERT_GE(hi, p.overrun);
 }
 
 /*
@@ -868,88 +239,14 @@ static void check_left(struct __test_metadata *_metadata, const char *what,
  */
 static void gettime_after_steps(struct __test_metadata *_metadata)
 {
-	static const long long steps[] = { 5 * NSEC_PER_SEC, -10 * NSEC_PER_SEC };
-	struct sigevent sig = {
-		.sigev_notify = SIGEV_SIGNAL,
-		.sigev_signo = TIMER_SIG,
-	};
-	struct sigevent none = { .sigev_notify = SIGEV_NONE };
-	long long e, nominal = 10 * NSEC_PER_SEC;
-	struct itimerspec its = {}, cur;
-	timer_t t_sig, t_none;
-	unsigned int i;
-	int fd;
-
-	ASSERT_EQ(0, block_timer_sig());
-	ASSERT_EQ(0, timer_create(CLOCK_REALTIME, &sig, &t_sig));
-	ASSERT_EQ(0, timer_create(CLOCK_REALTIME, &none, &t_none));
-	fd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC);
-	ASSERT_LE(0, fd);
-	e = clock_ns(CLOCK_REALTIME) + 10 * NSEC_PER_SEC;
-	its.it_value = ns_ts(e);
-	ASSERT_EQ(0, timer_settime(t_sig, TIMER_ABSTIME, &its, NULL));
-	ASSERT_EQ(0, timer_settime(t_none, TIMER_ABSTIME, &its, NULL));
-	ASSERT_EQ(0, timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL));
-	for (i = 0; i < ARRAY_SIZE(steps); i++) {
-		ASSERT_EQ(0, step_realtime(steps[i])) TH_LOG("clock_settime: %s", strerror(errno));
-		nominal -= steps[i];
-		ASSERT_EQ(0, timer_gettime(t_sig, &cur));
-		check_left(_metadata, "SIGEV_SIGNAL timer", &cur, e, nominal);
-		ASSERT_EQ(0, timer_gettime(t_none, &cur));
-		check_left(_metadata, "SIGEV_NONE timer", &cur, e, nominal);
-		ASSERT_EQ(0, timerfd_gettime(fd, &cur));
-		check_left(_metadata, "timerfd", &cur, e, nominal);
-	}
-	close(fd);
-	timer_delete(t_sig);
-	timer_delete(t_none);
-}
-
-/*
- * A CANCEL_ON_SET timerfd on CLOCK_REALTIME, due at @expiry, created with
- * @flags (TFD_NONBLOCK or 0): the fd, or -1 with errno.
- */
-static int arm_cancel_timerfd(long long expiry, int flags)
-{
-	struct itimerspec its = { .it_value = ns_ts(expiry) };
-	int fd, err;
-
-	fd = timerfd_create(CLOCK_REALTIME, flags | TFD_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	if (timerfd_settime(fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &its, NULL)) {
-		err = errno;
-		close(fd);
-		errno = err;
-		return -1;
-	}
-	return fd;
+	gettime_after_sets(_metadata, CLOCK_REALTIME);
 }
 
 /* A non-blocking CANCEL_ON_SET timerfd, due 60 s ahead on CLOCK_REALTIME */
 static int cancel_timerfd(void)
 {
-	return arm_cancel_timerfd(clock_ns(CLOCK_REALTIME) + 60 * NSEC_PER_SEC, TFD_NONBLOCK);
-}
-
-/* Steps the caller's CLOCK_REALTIME by @delta ns, @delay ns after its start. */
-struct stepper {
-	long long delay;
-	long long delta;
-	int ret;
-	int err;
-	long long raw;		/* CLOCK_MONOTONIC_RAW after the step */
-};
-
-static void *stepper_thread(void *arg)
-{
-	struct stepper *s = arg;
-
-	sleep_until_raw(clock_ns(RAW) + s->delay);
-	s->ret = step_realtime(s->delta);
-	s->err = errno;
-	s->raw = clock_ns(RAW);
-	return NULL;
+	return arm_cancel_timerfd(CLOCK_REALTIME, clock_ns(CLOCK_REALTIME) + 60 * NSEC_PER_SEC,
+				  TFD_NONBLOCK);
 }
 
 /*
@@ -1278,86 +575,6 @@ static void mono_before_switch(struct __test_metadata *_metadata)
 }
 
 /*
- * A child in a new user+time namespace, and the pipes between it and the
- * test: the child writes to @ready, the test to @go.
- */
-struct peer {
-	bool own;	/* a clock of its own, else one following the host */
-	void (*fn)(struct __test_metadata *_metadata, struct peer *p);
-	pid_t pid;
-	int ready[2];
-	int go[2];
-};
-
-/*
- * Fork a child per peer into a new user+time namespace, given a clock of
- * its own if the peer says so, to run its fn. Each child holds its own
- * ends of its own pipes only, so that it sees the end of the test's.
- */
-static void peers_fork(struct __test_metadata *_metadata, struct peer *p, int n)
-{
-	int i, j;
-
-	/* A child which died makes a write fail, not kill the test. */
-	signal(SIGPIPE, SIG_IGN);
-	for (i = 0; i < n; i++) {
-		ASSERT_EQ(0, pipe(p[i].ready));
-		ASSERT_EQ(0, pipe(p[i].go));
-	}
-	for (i = 0; i < n; i++) {
-		p[i].pid = tk_ns_fork(_metadata, TK_NS_USER);
-		if (p[i].pid)
-			continue;
-		for (j = 0; j < n; j++) {
-			close(p[j].ready[0]);
-			close(p[j].go[1]);
-			if (j == i)
-				continue;
-			close(p[j].ready[1]);
-			close(p[j].go[0]);
-		}
-		alarm(CHILD_ALARM_S);
-		if (p[i].own)
-			make_own_clock(_metadata);
-		p[i].fn(_metadata, &p[i]);
-		_exit(_metadata->exit_code);
-	}
-	for (i = 0; i < n; i++) {
-		close(p[i].ready[1]);
-		close(p[i].go[0]);
-	}
-}
-
-/* Read a byte from @fd: whether one came */
-static bool get_byte(int fd)
-{
-	char c;
-
-	return read(fd, &c, 1) == 1;
-}
-
-static bool put_byte(int fd)
-{
-	return write(fd, "x", 1) == 1;
-}
-
-/* Reap the children, with no assertion: their wait statuses in @status */
-static void peers_reap(struct peer *p, int n, int *status)
-{
-	int i;
-
-	for (i = 0; i < n; i++) {
-		if (waitpid(p[i].pid, &status[i], 0) != p[i].pid)
-			status[i] = -1;
-	}
-}
-
-static const char *peer_name(const struct peer *p)
-{
-	return p->own ? "own clock" : "following";
-}
-
-/*
  * Run @fn in a child in a new user+time namespace, given a clock of its
  * own if @own; assert that it passed, and that the host's CLOCK_REALTIME
  * did not move.
@@ -1368,11 +585,8 @@ static void run_ns(struct __test_metadata *_metadata, bool own,
 	long long host_off = realtime_offset_ns();
 	pid_t pid;
 
-	pid = tk_ns_fork(_metadata, TK_NS_USER);
+	pid = fork_ns_child(_metadata, TK_NS_USER, own);
 	if (!pid) {
-		alarm(CHILD_ALARM_S);
-		if (own)
-			make_own_clock(_metadata);
 		fn(_metadata);
 		_exit(_metadata->exit_code);
 	}
@@ -1395,19 +609,12 @@ static bool cannot_run(void)
  */
 static bool cannot_step_host(void)
 {
-	unsigned int inside, outside, count;
-	const char *env = getenv("TKNS_HOST_STEP");
-	char map[128];
-
 	if (cannot_run())
 		return true;
-	if (!env || strcmp(env, "1")) {
-		skip_reason = "steps the host's clock: run with TKNS_HOST_STEP=1";
+	skip_reason = host_step_refused();
+	if (skip_reason)
 		return true;
-	}
-	if (read_file("/proc/self/uid_map", map, sizeof(map)) < 0 ||
-	    sscanf(map, "%u %u %u", &inside, &outside, &count) != 3 ||
-	    inside || outside || count != 4294967295U) {
+	if (!in_initial_userns()) {
 		skip_reason = "needs real root in the initial user namespace";
 		return true;
 	}
@@ -1484,14 +691,6 @@ static void sibling_a(struct __test_metadata *_metadata, struct peer *p)
 	close(fd);
 }
 
-static void sibling_b(struct __test_metadata *_metadata, struct peer *p)
-{
-	/* A has armed its timerfd. */
-	ASSERT_TRUE(get_byte(p->go[0]));
-	ASSERT_EQ(0, step_realtime(10 * NSEC_PER_SEC)) TH_LOG("clock_settime: %s", strerror(errno));
-	ASSERT_TRUE(put_byte(p->ready[1]));
-}
-
 /*
  * A set of the clock of a sibling namespace B does not cancel the
  * CANCEL_ON_SET timerfd of namespace A.
@@ -1504,7 +703,7 @@ TEST_F(timers, cancel_on_sibling_set)
 	};
 	long long host_off = realtime_offset_ns();
 
-	peers_fork(_metadata, p, 2);
+	peers_fork(_metadata, TK_NS_USER, p, 2);
 	ASSERT_TRUE(get_byte(p[0].ready[0]));
 	ASSERT_TRUE(put_byte(p[1].go[1]));
 	ASSERT_TRUE(get_byte(p[1].ready[0]));
@@ -1636,22 +835,6 @@ TEST(leap_second)
 	run_own_keep_ntp(_metadata, leap_second_timers);
 }
 
-static void on_alarm(int sig)
-{
-}
-
-/*
- * With @s > 0, let SIGALRM interrupt a blocking call @s seconds from now,
- * rather than kill the process; with 0, give run_ns()'s backstop back.
- */
-static void guard_alarm(unsigned int s)
-{
-	struct sigaction sa = { .sa_handler = s ? on_alarm : SIG_DFL };
-
-	sigaction(SIGALRM, &sa, NULL);
-	alarm(s ? s : CHILD_ALARM_S);
-}
-
 /*
  * An inserted leap second of an own clock is a set of that clock, as the
  * host's is of the host's clock: it cancels the CANCEL_ON_SET timerfds,
@@ -1682,7 +865,7 @@ static void leap_insert_cancels(struct __test_metadata *_metadata)
 	tai = tx.tai;
 	ahead = clock_ahead_max(CLOCK_REALTIME, 8);
 	arm_raw = clock_ns(RAW);
-	fd = arm_cancel_timerfd((LEAP_MIDNIGHT + LEAP_FAR_S) * NSEC_PER_SEC, 0);
+	fd = arm_cancel_timerfd(CLOCK_REALTIME, (LEAP_MIDNIGHT + LEAP_FAR_S) * NSEC_PER_SEC, 0);
 	ASSERT_LE(0, fd) TH_LOG("timerfd: %s", strerror(errno));
 
 	guard_alarm(LEAP_GUARD_S);
@@ -1758,7 +941,8 @@ static void leap_delete_timers(struct __test_metadata *_metadata)
 	ASSERT_LE(0, fa) TH_LOG("timerfd: %s", strerror(errno));
 	arm_raw = clock_ns(RAW);
 	ASSERT_EQ(0, timerfd_settime(fa, TFD_TIMER_ABSTIME, &its, NULL));
-	fb = arm_cancel_timerfd((LEAP_MIDNIGHT + LEAP_FAR_S) * NSEC_PER_SEC, TFD_NONBLOCK);
+	fb = arm_cancel_timerfd(CLOCK_REALTIME, (LEAP_MIDNIGHT + LEAP_FAR_S) * NSEC_PER_SEC,
+				TFD_NONBLOCK);
 	ASSERT_LE(0, fb) TH_LOG("timerfd: %s", strerror(errno));
 
 	pfd[0] = (struct pollfd){ .fd = fa, .events = POLLIN };
@@ -2117,66 +1301,13 @@ TEST_F(rate, never_early)
  * In the host step test, each namespace's waits on CLOCK_REALTIME: the
  * own clock's due 3 s ahead, which must not wake before its clock reads
  * that, the follower's 10 s ahead, which the host's step of 30 s makes
- * due at once.
+ * due at once (host_step_waits()).
  */
 static void host_step_waiters(struct __test_metadata *_metadata, struct peer *p)
 {
-	long long ahead = p->own ? HOST_OWN_AHEAD_NS : HOST_FOL_AHEAD_NS;
-	int n = ARRAY_SIZE(realtime_spec), i;
 	struct waiter w[ARRAY_SIZE(realtime_spec)];
-	long long t0 = clock_ns(RAW);
 
-	init_waiters(w, realtime_spec, n, ahead, 0);
-	for (i = 0; i < n; i++)
-		w[i].by_raw = t0 + (p->own ? ahead + PROMPT_NS : HOST_FOL_BOUND_NS);
-	start_waiters(_metadata, w, n);
-	ASSERT_TRUE(put_byte(p->ready[1]));
-	wait_waiters(w, n);
-	TH_LOG("%s namespace:", peer_name(p));
-	check_waiters(_metadata, w, n);
-}
-
-/* The most peers host_step_run() takes */
-#define MAX_PEERS	2
-
-/*
- * Fork the @n peers, each running its fn; once each is ready, step the
- * host's clock by @step (and, if @tell, tell them), reap them and step the
- * host's clock back, whatever they found. Each must pass, and the host's
- * clock must be restored.
- */
-static void host_step_run(struct __test_metadata *_metadata, struct peer *p, int n,
-			  long long step, bool tell)
-{
-	int stepped = -1, restored = -1, err = 0, status[MAX_PEERS], i;
-	bool ready = true, went = !tell;
-	long long host_off;
-
-	ASSERT_GE(MAX_PEERS, n);
-	host_off = realtime_offset_ns();
-	peers_fork(_metadata, p, n);
-	for (i = 0; i < n && ready; i++)
-		ready = get_byte(p[i].ready[0]);
-	if (ready) {
-		stepped = step_realtime(step);
-		err = errno;
-		for (i = 0, went = true; i < n && tell && went; i++)
-			went = put_byte(p[i].go[1]);
-	}
-	peers_reap(p, n, status);
-	if (!stepped) {
-		restored = step_realtime(-step);
-		err = errno;
-	}
-	ASSERT_TRUE(ready) TH_LOG("a child did not arm");
-	ASSERT_EQ(0, stepped) TH_LOG("host clock_settime: %s", strerror(err));
-	ASSERT_EQ(0, restored) TH_LOG("host clock_settime back: %s", strerror(err));
-	EXPECT_TRUE(realtime_unchanged_since(host_off)) TH_LOG("host CLOCK_REALTIME not restored");
-	EXPECT_TRUE(went);
-	for (i = 0; i < n; i++) {
-		EXPECT_TRUE(WIFEXITED(status[i]) && !WEXITSTATUS(status[i]))
-			TH_LOG("%s namespace: wait status %#x", peer_name(&p[i]), status[i]);
-	}
+	host_step_waits(_metadata, p, w, realtime_spec, ARRAY_SIZE(realtime_spec), PROMPT_NS);
 }
 
 /* host_step_run() with a peer with a clock of its own and one following the host */
@@ -2189,7 +1320,7 @@ static void host_step_peers(struct __test_metadata *_metadata,
 		{ .own = false, .fn = fn },
 	};
 
-	host_step_run(_metadata, p, 2, step, tell);
+	host_step_run(_metadata, TK_NS_USER, p, 2, step, tell);
 }
 
 /*
@@ -2290,7 +1421,7 @@ TEST(host_step_after_switch)
 
 	if (cannot_step_host())
 		SKIP(return, "%s", skip_reason);
-	host_step_run(_metadata, &p, 1, -HOST_STEP_NS, false);
+	host_step_run(_metadata, TK_NS_USER, &p, 1, -HOST_STEP_NS, false);
 }
 
 /*
@@ -2335,7 +1466,7 @@ TEST(y2038)
 	if (sizeof(time_t) < 8)
 		SKIP(return, "32-bit time_t");
 	host_off = realtime_offset_ns();
-	peers_fork(_metadata, p, 2);
+	peers_fork(_metadata, TK_NS_USER, p, 2);
 	tk_wait_ok(_metadata, p[0].pid);
 	tk_wait_ok(_metadata, p[1].pid);
 	EXPECT_TRUE(realtime_unchanged_since(host_off)) TH_LOG("host CLOCK_REALTIME moved");
