@@ -28,6 +28,9 @@ struct time_namespace;
 #define TIMENS_TIMER_FOLLOWS(type, timer, nt)					\
 	static_assert(offsetof(type, nt) == offsetof(type, timer) + sizeof(struct hrtimer))
 
+void timens_hrtimer_start_on(struct hrtimer *timer, struct time_namespace *ns,
+			     ktime_t tim, u64 range, enum hrtimer_mode mode);
+
 #ifdef CONFIG_TIME_NS_TIMEKEEPER
 
 /**
@@ -73,8 +76,6 @@ struct timens_timer_queue {
 };
 
 void timens_hrtimer_init(struct hrtimer *timer);
-void timens_hrtimer_start_on(struct hrtimer *timer, struct time_namespace *ns,
-			     ktime_t tim, u64 range, enum hrtimer_mode mode);
 
 static inline void timens_timer_set_on_ns(struct timens_timer *nt, bool on_ns)
 {

@@ -613,6 +613,17 @@ void timens_hrtimer_start_range_ns(struct hrtimer *timer, ktime_t tim, u64 range
 }
 EXPORT_SYMBOL_GPL(timens_hrtimer_start_range_ns);
 
+void timens_hrtimer_start_on(struct hrtimer *timer, struct time_namespace *ns,
+			     ktime_t tim, u64 range, enum hrtimer_mode mode)
+{
+#ifdef CONFIG_TIME_NS
+	if (ns != &init_time_ns)
+		tim = do_timens_ktime_to_host(timer->base->clockid, tim, &ns->offsets);
+#endif
+	hrtimer_start_range_ns(timer, tim, range, mode & ~HRTIMER_MODE_TIMENS);
+}
+EXPORT_SYMBOL_GPL(timens_hrtimer_start_on);
+
 void timens_hrtimer_start_expires(struct hrtimer *timer, enum hrtimer_mode mode)
 {
 	ktime_t soft = hrtimer_get_softexpires(timer);
