@@ -30,6 +30,8 @@ struct time_namespace;
 
 void timens_hrtimer_start_on(struct hrtimer *timer, struct time_namespace *ns,
 			     ktime_t tim, u64 range, enum hrtimer_mode mode);
+void timens_hrtimer_start_range_ns(struct hrtimer *timer, ktime_t tim, u64 range,
+				   enum hrtimer_mode mode);
 
 #ifdef CONFIG_TIME_NS_TIMEKEEPER
 
@@ -93,8 +95,6 @@ static inline void timens_timer_set_rearms(struct timens_timer *nt)
 	nt->rearms = true;
 }
 
-void timens_hrtimer_start_range_ns(struct hrtimer *timer, ktime_t tim, u64 range,
-				   enum hrtimer_mode mode);
 void timens_hrtimer_start_expires(struct hrtimer *timer, enum hrtimer_mode mode);
 bool timens_hrtimer_due(struct hrtimer *timer);
 void timens_hrtimer_cancel(struct hrtimer *timer);
@@ -123,8 +123,6 @@ static inline void timens_hrtimer_init(struct hrtimer *timer) { }
 static inline void timens_timer_set_on_ns(struct timens_timer *nt, bool on_ns) { }
 static inline bool timens_timer_on_ns(const struct timens_timer *nt) { return false; }
 static inline void timens_timer_set_rearms(struct timens_timer *nt) { }
-void timens_hrtimer_start_range_ns(struct hrtimer *timer, ktime_t tim, u64 range,
-				   enum hrtimer_mode mode);
 void timens_hrtimer_start_expires(struct hrtimer *timer, enum hrtimer_mode mode);
 static inline bool timens_hrtimer_due(struct hrtimer *timer) { return true; }
 static inline void timens_hrtimer_cancel(struct hrtimer *timer) { }

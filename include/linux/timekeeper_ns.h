@@ -205,7 +205,6 @@ static inline bool timens_get_own_ts64(clockid_t clockid, struct timespec64 *ts)
 	return unlikely(ns) && timens_tk_get_own_ts64(ns, clockid, ts);
 }
 
-/* The realtime of boot, in current's time namespace (/proc/stat btime). */
 /*
  * A CLOCK_REALTIME time of the host, a socket timestamp for one, in the
  * realtime of current's time namespace, at its offset from the host's now.
@@ -220,6 +219,7 @@ static inline ktime_t timens_real_from_host(ktime_t tim)
 	return timens_tk_from_host(ns, CLOCK_REALTIME, tim);
 }
 
+/* The realtime of boot, in current's time namespace (/proc/stat btime). */
 static inline void timens_getboottime64(struct timespec64 *ts)
 {
 	struct time_namespace *ns = current_timens_local();

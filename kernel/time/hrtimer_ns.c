@@ -166,18 +166,26 @@ static void timens_timer_set_host_expiry(struct hrtimer *timer, struct timens_ti
 }
 
 /*
- * (Re)arm @timer at the host time of its namespace expiry, on the host
- * clock which the namespace's clock runs on now; a timer whose callback
- * runs stays on its base. queue->lock held, so that a switch of the
- * namespace to a clock of its own, which walks the queue afterwards, is
- * seen by every timer in it.
+ * Move an inactive @timer to the host clock which the namespace's clock
+ * runs on now; a timer whose callback runs stays on its base.
  */
-static void timens_timer_arm(struct hrtimer *timer, struct timens_timer *nt)
+static void timens_timer_to_base(struct hrtimer *timer, struct timens_timer *nt)
 {
 	clockid_t base = timens_tk_timer_base(nt->ns, nt->clockid);
 
 	if (timer->base->clockid != base)
 		hrtimer_set_clock(timer, base);
+}
+
+/*
+ * (Re)arm @timer at the host time of its namespace expiry, on the host
+ * clock which the namespace's clock runs on now. queue->lock held, so that
+ * a switch of the namespace to a clock of its own, which walks the queue
+ * afterwards, is seen by every timer in it.
+ */
+static void timens_timer_arm(struct hrtimer *timer, struct timens_timer *nt)
+{
+	timens_timer_to_base(timer, nt);
 	hrtimer_start_range_ns(timer, timens_timer_host_expiry(timer, nt), nt->range, nt->mode);
 }
 
@@ -189,10 +197,7 @@ static void timens_timer_arm(struct hrtimer *timer, struct timens_timer *nt)
  */
 static void timens_timer_expire_now(struct hrtimer *timer, struct timens_timer *nt)
 {
-	clockid_t base = timens_tk_timer_base(nt->ns, nt->clockid);
-
-	if (timer->base->clockid != base)
-		hrtimer_set_clock(timer, base);
+	timens_timer_to_base(timer, nt);
 	hrtimer_start_range_ns(timer, 0, 0, nt->mode);
 }
 
@@ -251,23 +256,6 @@ void timens_hrtimer_start_on(struct hrtimer *timer, struct time_namespace *ns,
 	__timens_hrtimer_start(timer, nt, ns);
 }
 EXPORT_SYMBOL_GPL(timens_hrtimer_start_on);
-
-/**
- * timens_hrtimer_start_range_ns - Arm a timer on a clock of the caller's time namespace
- * @timer:	the timer, marked by timens_hrtimer_init(), inactive
- * @tim:	the absolute expiry, in the time of the caller's namespace on
- *		the clock @timer was initialised for
- * @range:	the slack, in nanoseconds
- * @mode:	the hrtimer mode, absolute; HRTIMER_MODE_TIMENS is implied
- *
- * timens_hrtimer_start_on() for the time namespace of current.
- */
-void timens_hrtimer_start_range_ns(struct hrtimer *timer, ktime_t tim, u64 range,
-				   enum hrtimer_mode mode)
-{
-	timens_hrtimer_start_on(timer, current->nsproxy->time_ns, tim, range, mode);
-}
-EXPORT_SYMBOL_GPL(timens_hrtimer_start_range_ns);
 
 /**
  * timens_hrtimer_set_expires - Set the expiry of a timer which is not armed
@@ -605,14 +593,6 @@ void timens_timers_clock_was_set(struct time_namespace *ns, bool cancel)
  * host's shifted by fixed offsets: an expiry is converted to host time
  * once, when the timer is armed.
  */
-void timens_hrtimer_start_range_ns(struct hrtimer *timer, ktime_t tim, u64 range,
-				   enum hrtimer_mode mode)
-{
-	tim = timens_ktime_to_host(timer->base->clockid, tim);
-	hrtimer_start_range_ns(timer, tim, range, mode & ~HRTIMER_MODE_TIMENS);
-}
-EXPORT_SYMBOL_GPL(timens_hrtimer_start_range_ns);
-
 void timens_hrtimer_start_on(struct hrtimer *timer, struct time_namespace *ns,
 			     ktime_t tim, u64 range, enum hrtimer_mode mode)
 {
@@ -676,3 +656,20 @@ u64 timens_hrtimer_forward_requeue(struct hrtimer *timer, ktime_t now, ktime_t i
 EXPORT_SYMBOL_GPL(timens_hrtimer_forward_requeue);
 
 #endif /* CONFIG_TIME_NS_TIMEKEEPER */
+
+/**
+ * timens_hrtimer_start_range_ns - Arm a timer on a clock of the caller's time namespace
+ * @timer:	the timer, marked by timens_hrtimer_init(), inactive
+ * @tim:	the absolute expiry, in the time of the caller's namespace on
+ *		the clock @timer was initialised for
+ * @range:	the slack, in nanoseconds
+ * @mode:	the hrtimer mode, absolute; HRTIMER_MODE_TIMENS is implied
+ *
+ * timens_hrtimer_start_on() for the time namespace of current.
+ */
+void timens_hrtimer_start_range_ns(struct hrtimer *timer, ktime_t tim, u64 range,
+				   enum hrtimer_mode mode)
+{
+	timens_hrtimer_start_on(timer, current->nsproxy->time_ns, tim, range, mode);
+}
+EXPORT_SYMBOL_GPL(timens_hrtimer_start_range_ns);

@@ -123,19 +123,8 @@ for n in 1 2; do
 	sed 's/^/  log: /' "$dir/c$n.log" | grep -E "stepped|wrong|Selected|frequency"
 done
 
-after=$("$here/host_clock_state") || exit 1
-set -- $before
-b_off=$1 b_rest="$2 $3 $4 $5 $6"
-set -- $after
-a_off=$1 a_rest="$2 $3 $4 $5 $6"
-d=$((a_off - b_off))
 rc=0
-if [ "$d" -gt 50 ] || [ "$d" -lt -50 ] || [ "$b_rest" != "$a_rest" ]; then
-	echo "chrony_ns: FAIL: the host's clock changed: before '$before', after '$after'"
-	rc=1
-else
-	echo "chrony_ns: host clock unchanged ($before)"
-fi
+"$here/host_clock_state" $before || { echo "chrony_ns: FAIL: the host's clock changed"; rc=1; }
 [ $r1 = 0 ] && [ $r2 = 0 ] || rc=1
 [ $rc = 0 ] && echo "chrony_ns: PASS" || echo "chrony_ns: FAIL"
 exit $rc

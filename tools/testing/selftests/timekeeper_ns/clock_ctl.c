@@ -11,34 +11,13 @@
  *   clock_ctl lo-up        bring the loopback interface up
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/timex.h>
 #include <unistd.h>
 
 #include "timens_tk.h"
-
-static int lo_up(void)
-{
-	struct ifreq ifr = { 0 };
-	int fd, ret = -1;
-
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	if (fd < 0)
-		return -1;
-	memcpy(ifr.ifr_name, "lo", 3);
-	if (!ioctl(fd, SIOCGIFFLAGS, &ifr)) {
-		ifr.ifr_flags |= IFF_UP;
-		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
-	return ret;
-}
 
 int main(int argc, char **argv)
 {
@@ -73,7 +52,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc == 2 && !strcmp(argv[1], "lo-up")) {
-		if (lo_up()) {
+		if (tk_lo_up()) {
 			perror("clock_ctl: lo");
 			return 1;
 		}

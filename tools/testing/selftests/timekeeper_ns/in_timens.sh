@@ -14,16 +14,5 @@ here=$(cd "$(dirname "$0")" && pwd)
 before=$("$here/host_clock_state") || exit 1
 unshare --user --map-root-user --time --fork -- "$@"
 rc=$?
-after=$("$here/host_clock_state") || exit 1
-
-set -- $before
-b_off=$1 b_rest="$2 $3 $4 $5 $6"
-set -- $after
-a_off=$1 a_rest="$2 $3 $4 $5 $6"
-d=$((a_off - b_off))
-if [ "$d" -gt 50 ] || [ "$d" -lt -50 ] || [ "$b_rest" != "$a_rest" ]; then
-	echo "in_timens: the outer clocks changed: before '$before', after '$after'"
-	exit 1
-fi
-echo "in_timens: outer clocks unchanged ($before)"
+"$here/host_clock_state" $before || { echo "in_timens: the outer clocks changed"; exit 1; }
 exit $rc

@@ -162,30 +162,6 @@ static struct timespec ns_ts(int64_t ns)
 	return ts;
 }
 
-/* Bring lo up, as real root in the initial namespaces: 0, or -1 with errno. */
-static int lo_up(void)
-{
-	struct ifreq ifr = {};
-	int fd, ret = -1, err;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	memcpy(ifr.ifr_name, "lo", sizeof("lo"));
-	if (!ioctl(fd, SIOCGIFFLAGS, &ifr)) {
-		if (ifr.ifr_flags & IFF_UP) {
-			ret = 0;
-		} else {
-			ifr.ifr_flags |= IFF_UP;
-			ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
-		}
-	}
-	err = errno;
-	close(fd);
-	errno = err;
-	return ret;
-}
-
 /* A socket of @type on the loopback, with a receive timeout */
 static int new_socket(struct __test_metadata *_metadata, int type)
 {
@@ -790,7 +766,7 @@ FIXTURE_SETUP(tstamp)
 	skip_reason = tk_cannot_run();
 	if (skip_reason)
 		SKIP(return, "%s", skip_reason);
-	if (lo_up())
+	if (tk_lo_up())
 		SKIP(return, "cannot bring lo up: %s", strerror(errno));
 	self->keep = stamps_on(_metadata);
 }

@@ -21,10 +21,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/timex.h>
 #include <sys/types.h>
@@ -180,6 +183,30 @@ static inline ssize_t read_file(const char *path, char *buf, size_t size)
 		return -1;
 	buf[n] = '\0';
 	return n;
+}
+
+/* Bring the loopback interface up, if it is not: 0, or -1 with errno. */
+static inline int tk_lo_up(void)
+{
+	struct ifreq ifr = {};
+	int fd, ret = -1, err;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	memcpy(ifr.ifr_name, "lo", sizeof("lo"));
+	if (!ioctl(fd, SIOCGIFFLAGS, &ifr)) {
+		if (ifr.ifr_flags & IFF_UP) {
+			ret = 0;
+		} else {
+			ifr.ifr_flags |= IFF_UP;
+			ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
+		}
+	}
+	err = errno;
+	close(fd);
+	errno = err;
+	return ret;
 }
 
 /* Whether the kernel lets time namespaces opt in to a clock of their own */
